@@ -1,0 +1,96 @@
+using System.Runtime.CompilerServices;
+
+namespace CpuLinear.Kernels;
+
+public static partial class Gemm
+{
+    /// <summary>
+    /// The register tile: 6 rows x 2 vectors of C held in 12 accumulators while k runs over one depth block.
+    /// Each step loads two vectors of the packed B sliver, broadcasts one A element per row and issues one
+    /// fused multiply-add per accumulator, so each output element's chain advances by exactly one k, in order.
+    /// </summary>
+    /// <remarks>
+    /// <c>a</c> points at A's (first row, first k of the block), rows <c>lda</c> floats apart; <c>b</c> at the packed
+    /// sliver, <c>depth</c> rows of 2 vectors each; <c>c</c> at the tile's corner, rows <c>ldc</c> apart. With
+    /// <c>resume</c> the chains continue from C's current values (a later depth block) instead of from +0.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    internal static unsafe void MicroKernel6<TLanes, TVector>(float* a, nint lda, float* b, float* c, nint ldc, int depth, bool resume)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
+        int w = TLanes.Count;
+        float* c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+        TVector acc00, acc01, acc10, acc11, acc20, acc21, acc30, acc31, acc40, acc41, acc50, acc51;
+        if (resume)
+        {
+            acc00 = TLanes.Load(c0); acc01 = TLanes.Load(c0 + w);
+            acc10 = TLanes.Load(c1); acc11 = TLanes.Load(c1 + w);
+            acc20 = TLanes.Load(c2); acc21 = TLanes.Load(c2 + w);
+            acc30 = TLanes.Load(c3); acc31 = TLanes.Load(c3 + w);
+            acc40 = TLanes.Load(c4); acc41 = TLanes.Load(c4 + w);
+            acc50 = TLanes.Load(c5); acc51 = TLanes.Load(c5 + w);
+        }
+        else
+        {
+            acc00 = acc01 = acc10 = acc11 = acc20 = acc21 = TLanes.Zero;
+            acc30 = acc31 = acc40 = acc41 = acc50 = acc51 = TLanes.Zero;
+        }
+
+        float* a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        for (int p = 0; p < depth; p++)
+        {
+            TVector b0 = TLanes.Load(b);
+            TVector b1 = TLanes.Load(b + w);
+            b += 2 * w;
+
+            TVector x = TLanes.Broadcast(a0[p]);
+            acc00 = TLanes.FusedMultiplyAdd(x, b0, acc00);
+            acc01 = TLanes.FusedMultiplyAdd(x, b1, acc01);
+            x = TLanes.Broadcast(a1[p]);
+            acc10 = TLanes.FusedMultiplyAdd(x, b0, acc10);
+            acc11 = TLanes.FusedMultiplyAdd(x, b1, acc11);
+            x = TLanes.Broadcast(a2[p]);
+            acc20 = TLanes.FusedMultiplyAdd(x, b0, acc20);
+            acc21 = TLanes.FusedMultiplyAdd(x, b1, acc21);
+            x = TLanes.Broadcast(a3[p]);
+            acc30 = TLanes.FusedMultiplyAdd(x, b0, acc30);
+            acc31 = TLanes.FusedMultiplyAdd(x, b1, acc31);
+            x = TLanes.Broadcast(a4[p]);
+            acc40 = TLanes.FusedMultiplyAdd(x, b0, acc40);
+            acc41 = TLanes.FusedMultiplyAdd(x, b1, acc41);
+            x = TLanes.Broadcast(a5[p]);
+            acc50 = TLanes.FusedMultiplyAdd(x, b0, acc50);
+            acc51 = TLanes.FusedMultiplyAdd(x, b1, acc51);
+        }
+
+        TLanes.Store(acc00, c0); TLanes.Store(acc01, c0 + w);
+        TLanes.Store(acc10, c1); TLanes.Store(acc11, c1 + w);
+        TLanes.Store(acc20, c2); TLanes.Store(acc21, c2 + w);
+        TLanes.Store(acc30, c3); TLanes.Store(acc31, c3 + w);
+        TLanes.Store(acc40, c4); TLanes.Store(acc41, c4 + w);
+        TLanes.Store(acc50, c5); TLanes.Store(acc51, c5 + w);
+    }
+
+    /// <summary>One row x 2 vectors: the same chains as <see cref="MicroKernel6{TLanes, TVector}"/>, for leftover rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void MicroKernel1<TLanes, TVector>(float* a, float* b, float* c, int depth, bool resume)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
+        int w = TLanes.Count;
+        TVector acc0 = resume ? TLanes.Load(c) : TLanes.Zero;
+        TVector acc1 = resume ? TLanes.Load(c + w) : TLanes.Zero;
+        for (int p = 0; p < depth; p++)
+        {
+            TVector x = TLanes.Broadcast(a[p]);
+            acc0 = TLanes.FusedMultiplyAdd(x, TLanes.Load(b), acc0);
+            acc1 = TLanes.FusedMultiplyAdd(x, TLanes.Load(b + w), acc1);
+            b += 2 * w;
+        }
+
+        TLanes.Store(acc0, c);
+        TLanes.Store(acc1, c + w);
+    }
+}

@@ -1,0 +1,160 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using CommunityToolkit.HighPerformance;
+
+namespace CpuLinear.Kernels;
+
+/// <summary>
+/// Single-precision matrix multiply <c>C = epilogue(A·B)</c> over row-major memory.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The contract that makes CpuLinear reproducible: every output element is one fused-multiply-add chain over
+/// k in increasing order, <c>acc = fma(A[i,k], B[k,j], acc)</c> starting from <c>acc = +0</c>. Vectors run
+/// across output columns, never across k; threads split rows and columns, never k; blocking over k stores
+/// the accumulator and resumes the same chain. So the bits do not depend on the kernel path (512, 256, 128
+/// bits or scalar) or on the thread count.
+/// </para>
+/// <para>
+/// Floating-point behaviour is whatever the calling thread's environment says: under IEEE rules subnormal
+/// products are computed (slowly, through microcode assists on x86); under flush-to-zero and
+/// denormals-are-zero they are flushed. Worker threads take on the caller's mode for the duration of the
+/// call and get their own back afterwards. NaN and infinity propagate as IEEE 754 prescribes.
+/// </para>
+/// <code>
+///        B packed into panels of NR = 2 vectors of columns, zero-padded, k-major:
+///        panel p: [ b(0,j0..j0+NR) | b(1,j0..j0+NR) | ... | b(K-1, ...) ]
+///   A rows read in place (MR = 6 broadcast streams), C written in MR x NR register tiles.
+/// </code>
+/// </remarks>
+public static partial class Gemm
+{
+    /// <summary>Rows of a register tile (MR): 6 rows x 2 vectors = 12 accumulators plus 3 working registers.</summary>
+    internal const int TileRows = 6;
+
+    /// <summary>Vectors across a register tile (NR = 2 x vector width columns).</summary>
+    internal const int TileVectors = 2;
+
+    /// <summary>k-block (KC): a 256 x NR sliver of packed B stays in L1 while the rows of a block stream past it.</summary>
+    internal const int DepthBlock = 256;
+
+    /// <summary>Rows per work item (MC): 16 register tiles, about 96 KB of A per k-block, which stays in L2.</summary>
+    internal const int RowBlock = TileRows * 16;
+
+    /// <summary>Target columns per work item (NC); rounded to whole panels.</summary>
+    internal const int ColumnBlock = 256;
+
+    /// <summary>Computes <c>C = A·B</c>. See <see cref="Multiply{TEpilogue}(ReadOnlySpan2D{float}, ReadOnlySpan2D{float}, Span2D{float}, TEpilogue, EngineSettings?)"/>.</summary>
+    public static void Multiply(ReadOnlySpan2D<float> a, ReadOnlySpan2D<float> b, Span2D<float> c, EngineSettings? settings = null) =>
+        Multiply(a, b, c, default(NoEpilogue), settings);
+
+    /// <summary>Computes <c>C = epilogue(A·B)</c> for A (M x K), B (K x N) and C (M x N).</summary>
+    /// <exception cref="ArgumentException">The shapes do not agree.</exception>
+    public static void Multiply<TEpilogue>(ReadOnlySpan2D<float> a, ReadOnlySpan2D<float> b, Span2D<float> c, TEpilogue epilogue, EngineSettings? settings = null)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        if (a.Width != b.Height)
+        {
+            throw new ArgumentException($"Inner dimensions differ: A is {a.Height}x{a.Width}, B is {b.Height}x{b.Width}.", nameof(b));
+        }
+
+        if (c.Height != a.Height || c.Width != b.Width)
+        {
+            throw new ArgumentException($"C is {c.Height}x{c.Width}; A·B is {a.Height}x{b.Width}.", nameof(c));
+        }
+
+        int m = a.Height, n = b.Width, k = a.Width;
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        Multiply(
+            m, n, k,
+            MemoryMarshal.CreateReadOnlySpan(in a.DangerousGetReference(), Extent(m, k, RowStride(a))), RowStride(a),
+            MemoryMarshal.CreateReadOnlySpan(in b.DangerousGetReference(), Extent(k, n, RowStride(b))), RowStride(b),
+            MemoryMarshal.CreateSpan(ref c.DangerousGetReference(), Extent(m, n, RowStride(c))), RowStride(c),
+            epilogue, settings);
+    }
+
+    /// <summary>Computes <c>C = A·B</c> over spans with explicit leading dimensions (row strides, in floats).</summary>
+    public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, EngineSettings? settings = null) =>
+        Multiply(m, n, k, a, lda, b, ldb, c, ldc, default(NoEpilogue), settings);
+
+    /// <summary>Computes <c>C = epilogue(A·B)</c> over spans with explicit leading dimensions (row strides, in floats).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative or a leading dimension is too small.</exception>
+    /// <exception cref="ArgumentException">A span is too short for its dimensions.</exception>
+    public static unsafe void Multiply<TEpilogue>(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, TEpilogue epilogue, EngineSettings? settings = null)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        Validate(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        settings ??= EngineSettings.Default;
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            var problem = new Problem(m, n, k, pa, lda, pb, ldb, pc, ldc);
+            switch (settings.ResolvedPath)
+            {
+                case KernelPath.Vector512:
+                    Run<Vector512Lanes, Vector512<float>, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
+                    break;
+                case KernelPath.Vector256:
+                    Run<Vector256Lanes, Vector256<float>, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
+                    break;
+                case KernelPath.Vector128:
+                    Run<Vector128Lanes, Vector128<float>, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
+                    break;
+                default:
+                    Run<ScalarLanes, float, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Floating-point operations of one multiply (a fused multiply-add counts as two).</summary>
+    public static double FlopCount(int m, int n, int k) => 2.0 * m * n * k;
+
+    private static int RowStride<T>(ReadOnlySpan2D<T> span) => span.Height <= 1
+        ? span.Width
+        : (int)(Unsafe.ByteOffset(ref Unsafe.AsRef(in span.DangerousGetReferenceAt(0, 0)), ref Unsafe.AsRef(in span.DangerousGetReferenceAt(1, 0))) / Unsafe.SizeOf<T>());
+
+    private static int RowStride<T>(Span2D<T> span) => RowStride((ReadOnlySpan2D<T>)span);
+
+    private static int Extent(int rows, int columns, int stride) => rows == 0 ? 0 : checked(((rows - 1) * stride) + columns);
+
+    private static void Validate(int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfLessThan(lda, k);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ldb, n);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ldc, n);
+        RequireLength("A", aLength, m, k, lda);
+        RequireLength("B", bLength, k, n, ldb);
+        RequireLength("C", cLength, m, n, ldc);
+    }
+
+    private static void RequireLength(string name, int length, int rows, int columns, int stride)
+    {
+        long needed = rows == 0 || columns == 0 ? 0 : ((long)(rows - 1) * stride) + columns;
+        if (length < needed)
+        {
+            throw new ArgumentException($"{name} holds {length} floats but a {rows}x{columns} matrix with row stride {stride} needs {needed}.", name);
+        }
+    }
+
+    /// <summary>The raw operands of one multiply; pointers stay valid while the caller's fixed block runs.</summary>
+    internal readonly unsafe struct Problem(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc)
+    {
+        public readonly int M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc;
+        public readonly float* A = a, B = b, C = c;
+    }
+}

@@ -1,0 +1,34 @@
+namespace CpuLinear.Kernels;
+
+/// <summary>
+/// The handful of lane-wise operations the kernels need, implemented once per vector width
+/// (<c>Gemm.Vector512.cs</c>, <c>Gemm.Vector256.cs</c>, <c>Gemm.Vector128.cs</c>, <c>Gemm.Scalar.cs</c>).
+/// Kernels are written once, generic over this interface; the JIT specialises them per struct, so the
+/// static abstract calls compile to single instructions.
+/// </summary>
+/// <typeparam name="TVector">The vector type: <c>Vector512&lt;float&gt;</c> … or <c>float</c> for the scalar path.</typeparam>
+internal unsafe interface IFloatLanes<TVector>
+    where TVector : unmanaged
+{
+    /// <summary>Floats per vector.</summary>
+    static abstract int Count { get; }
+
+    static abstract TVector Zero { get; }
+
+    static abstract TVector Load(float* source);
+
+    static abstract void Store(TVector value, float* destination);
+
+    static abstract TVector Broadcast(float value);
+
+    /// <summary><c>a * b + c</c> with a single rounding, on every path (software-exact where the CPU has no FMA).</summary>
+    static abstract TVector FusedMultiplyAdd(TVector a, TVector b, TVector c);
+
+    static abstract TVector Add(TVector a, TVector b);
+
+    /// <summary>
+    /// Lanes whose magnitude is below <paramref name="threshold"/> become +0 or −0 (sign kept, as hardware flush does);
+    /// NaN and infinities pass through, since a NaN compares false.
+    /// </summary>
+    static abstract TVector DeadZone(TVector value, TVector threshold);
+}

@@ -1,0 +1,31 @@
+namespace CpuLinear.Parallelism;
+
+/// <summary>
+/// The one place the engine fans work out to threads. Work items write disjoint outputs and never combine
+/// partial results, so what they compute cannot depend on which thread ran them or in which order.
+/// </summary>
+internal static class EngineParallel
+{
+    /// <summary>Runs items 0..count-1 on up to <paramref name="maxThreads"/> threads (the caller's included).</summary>
+    public static void For<TWork>(int count, int maxThreads, TWork work)
+        where TWork : struct, IWorkItems
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        if (maxThreads <= 1 || count == 1)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                work.Run(i);
+            }
+
+            return;
+        }
+
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(maxThreads, count) };
+        Parallel.For(0, count, options, i => work.Run(i));
+    }
+}
