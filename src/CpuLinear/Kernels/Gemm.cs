@@ -100,7 +100,7 @@ public static partial class Gemm
         fixed (float* pc = c)
         {
             var problem = new Problem(m, n, k, pa, lda, pb, ldb, pc, ldc);
-            switch (settings.ResolvedPath)
+            switch (NarrowForWidth(settings.ResolvedPath, n))
             {
                 case KernelPath.Vector512:
                     Run<Vector512Lanes, Vector512<float>, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
@@ -117,6 +117,29 @@ public static partial class Gemm
             }
         }
     }
+
+    /// <summary>
+    /// A narrow C (the 10-class output layer) would waste most of a wide panel on zero padding; a narrower
+    /// accelerated path then does less work. Safe because every path computes the same bits.
+    /// </summary>
+    internal static KernelPath NarrowForWidth(KernelPath path, int n)
+    {
+        while (path > KernelPath.Vector128 && n <= PanelWidth(path) / 2 && KernelRegistry.IsAccelerated(path - 1))
+        {
+            path--;
+        }
+
+        return path;
+    }
+
+    /// <summary>Columns of one packed B panel on <paramref name="path"/>.</summary>
+    internal static int PanelWidth(KernelPath path) => TileVectors * path switch
+    {
+        KernelPath.Vector512 => Vector512<float>.Count,
+        KernelPath.Vector256 => Vector256<float>.Count,
+        KernelPath.Vector128 => Vector128<float>.Count,
+        _ => 1,
+    };
 
     /// <summary>Floating-point operations of one multiply (a fused multiply-add counts as two).</summary>
     public static double FlopCount(int m, int n, int k) => 2.0 * m * n * k;

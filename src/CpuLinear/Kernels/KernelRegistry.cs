@@ -65,28 +65,29 @@ public static class KernelRegistry
     /// Every path the hardware accelerates, narrowest first. Other paths still give correct bits
     /// (the runtime emulates wider vectors), only slowly.
     /// </summary>
-    public static IReadOnlyList<KernelPath> Accelerated
+    public static IReadOnlyList<KernelPath> Accelerated => s_accelerated.Value;
+
+    private static readonly Lazy<IReadOnlyList<KernelPath>> s_accelerated = new(FindAccelerated);
+
+    private static IReadOnlyList<KernelPath> FindAccelerated()
     {
-        get
+        var paths = new List<KernelPath> { KernelPath.Scalar };
+        if (Vector128.IsHardwareAccelerated)
         {
-            var paths = new List<KernelPath> { KernelPath.Scalar };
-            if (Vector128.IsHardwareAccelerated)
-            {
-                paths.Add(KernelPath.Vector128);
-            }
-
-            if (Vector256.IsHardwareAccelerated && HasHardwareFusedMultiplyAdd)
-            {
-                paths.Add(KernelPath.Vector256);
-            }
-
-            if (Vector512.IsHardwareAccelerated)
-            {
-                paths.Add(KernelPath.Vector512);
-            }
-
-            return paths;
+            paths.Add(KernelPath.Vector128);
         }
+
+        if (Vector256.IsHardwareAccelerated && HasHardwareFusedMultiplyAdd)
+        {
+            paths.Add(KernelPath.Vector256);
+        }
+
+        if (Vector512.IsHardwareAccelerated)
+        {
+            paths.Add(KernelPath.Vector512);
+        }
+
+        return paths;
     }
 
     /// <summary>True when <paramref name="path"/> runs on vector hardware rather than a software emulation.</summary>
