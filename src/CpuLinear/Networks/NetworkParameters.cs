@@ -1,0 +1,55 @@
+using CpuLinear.Randomness;
+
+namespace CpuLinear.Networks;
+
+/// <summary>
+/// All weights and biases of a network in one flat float32 vector (layer by layer: weights row-major
+/// fan-in x fan-out, then bias), so optimisers and evolution strategies treat them as one vector.
+/// </summary>
+public sealed class NetworkParameters
+{
+    /// <summary>Wraps <paramref name="values"/> (not copied).</summary>
+    /// <exception cref="ArgumentException">The length is not the architecture's parameter count.</exception>
+    public NetworkParameters(NetworkArchitecture architecture, float[] values)
+    {
+        if (values.Length != architecture.ParameterCount)
+        {
+            throw new ArgumentException($"{architecture} has {architecture.ParameterCount} parameters; got {values.Length}.", nameof(values));
+        }
+
+        Architecture = architecture;
+        Values = values;
+    }
+
+    /// <summary>The network these parameters belong to.</summary>
+    public NetworkArchitecture Architecture { get; }
+
+    /// <summary>The flat parameter vector.</summary>
+    public float[] Values { get; }
+
+    /// <summary>Layer <paramref name="layer"/>'s weights, row-major fan-in x fan-out.</summary>
+    public Span<float> Weights(int layer) =>
+        Values.AsSpan(Architecture.WeightOffset(layer), Architecture.Widths[layer] * Architecture.Widths[layer + 1]);
+
+    /// <summary>Layer <paramref name="layer"/>'s bias.</summary>
+    public Span<float> Bias(int layer) => Values.AsSpan(Architecture.BiasOffset(layer), Architecture.Widths[layer + 1]);
+
+    /// <summary>A deep copy.</summary>
+    public NetworkParameters Clone() => new(Architecture, (float[])Values.Clone());
+
+    /// <summary>
+    /// The paper's initialisation: weights ~ Normal(0, sqrt(2 / fan-in)), biases zero. Deterministic for a
+    /// seed on every platform (counter-based generator, one stream per layer).
+    /// </summary>
+    public static NetworkParameters Initialize(NetworkArchitecture architecture, ulong seed)
+    {
+        var parameters = new NetworkParameters(architecture, new float[architecture.ParameterCount]);
+        for (int layer = 0; layer < architecture.LayerCount; layer++)
+        {
+            float deviation = MathF.Sqrt(2f / architecture.Widths[layer]);
+            new CounterRandom(seed, CounterRandom.StreamOf(0x1A7E5, (ulong)layer)).FillNormal(parameters.Weights(layer), deviation);
+        }
+
+        return parameters;
+    }
+}
