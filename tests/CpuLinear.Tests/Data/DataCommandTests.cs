@@ -15,6 +15,7 @@ public sealed class DataCommandTests
             ColorSystem = ColorSystemSupport.NoColors,
             Out = new AnsiConsoleOutput(output),
         });
+        console.Profile.Width = 240; // wide enough that no cell wraps mid-phrase
         var errors = new StringWriter();
         var root = new RootCommand("test");
         root.Subcommands.Add(DataCommand.Create(console, errors));
