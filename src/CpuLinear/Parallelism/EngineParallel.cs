@@ -1,9 +1,16 @@
+using CpuLinear.Numerics;
+
 namespace CpuLinear.Parallelism;
 
 /// <summary>
 /// The one place the engine fans work out to threads. Work items write disjoint outputs and never combine
 /// partial results, so what they compute cannot depend on which thread ran them or in which order.
 /// </summary>
+/// <remarks>
+/// Float modes are per thread. Each work item runs under the caller's flush mode (a pool thread does not
+/// inherit it) and gives the thread its own register value back before the thread returns to the pool, so a
+/// flushed thread is never handed back and an FTZ+DAZ caller gets FTZ+DAZ arithmetic on every core.
+/// </remarks>
 internal static class EngineParallel
 {
     /// <summary>Runs items 0..count-1 on up to <paramref name="maxThreads"/> threads (the caller's included).</summary>
@@ -25,7 +32,12 @@ internal static class EngineParallel
             return;
         }
 
+        FloatMode mode = FloatEnvironment.CurrentMode;
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(maxThreads, count) };
-        Parallel.For(0, count, options, i => work.Run(i));
+        Parallel.For(0, count, options, i =>
+        {
+            using var scope = FloatEnvironment.Enter(mode);
+            work.Run(i);
+        });
     }
 }
