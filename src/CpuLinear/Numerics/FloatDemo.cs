@@ -31,16 +31,16 @@ public static class FloatDemo
         float minPlusUlp = BitConverter.UInt32BitsToSingle(0x0080_0001);
         return
         [
-            new("(a+b)·c", "a = 0.4·min, b = 0.5·min, c = 1/min = 2^126", f => f.Scale(f.Add(a1, b1), 126)),
-            new("a·c+b·c", "a = 0.4·min, b = 0.5·min, c = 1/min = 2^126", f => f.Add(f.Scale(a1, 126), f.Scale(b1, 126))),
+            new("(a+b)·c", "a = 0.4·min, b = 0.5·min, c = 1/min", f => f.Scale(f.Add(a1, b1), 126)),
+            new("a·c+b·c", "a = 0.4·min, b = 0.5·min, c = 1/min", f => f.Add(f.Scale(a1, 126), f.Scale(b1, 126))),
             new("(a+b)+c", "a = 2.5·min, b = -1.6·min, c = min", f => f.Add(f.Add(a2, b2), min)),
             new("(b+c)+a", "a = 2.5·min, b = -1.6·min, c = min", f => f.Add(f.Add(b2, min), a2)),
-            new("x·2^-125", "x = 0.5 + 2^-24 (next float above 0.5)", f => f.Scale(justAboveHalf, -125)),
+            new("x·2^-125", "x = 0.5 + 2^-24", f => f.Scale(justAboveHalf, -125)),
             new("x·2^-125", "x = 0.5", f => f.Scale(0.5f, -125)),
-            new("x·2^-125", "x = 0.5 - 2^-25 (next float below 0.5): exact result min - 2^-150, IEEE rounds it up to min", f => f.Scale(justBelowHalf, -125)),
+            new("x·2^-125", "x = 0.5 - 2^-25 (exact x·2^-125 = min - 2^-150)", f => f.Scale(justBelowHalf, -125)),
             new("x·2^-125", "x = 0.25", f => f.Scale(0.25f, -125)),
             new("(min·0.5)·2", "min = 2^-126", f => f.Scale(f.Scale(min, -1), 1)),
-            new("a-b", "a = min + 2^-149 (next float above min), b = min", f => f.Add(minPlusUlp, -min)),
+            new("a-b", "a = min + 2^-149, b = min", f => f.Add(minPlusUlp, -min)),
             new("b-a", "a = min + 2^-149, b = min", f => f.Add(min, -minPlusUlp)),
             new("(a-b)·2^23", "a = min + 2^-149, b = min", f => f.Scale(f.Add(minPlusUlp, -min), 23)),
         ];

@@ -60,6 +60,9 @@ public static partial class SoftwareFlush
         : Vector128.IsHardwareAccelerated ? SoftwareFlushPath.Vector128
         : SoftwareFlushPath.Scalar;
 
+    /// <summary>The name of the path the public methods use on this machine (Vector512, Vector256, Vector128 or Scalar).</summary>
+    public static string PathName => BestPath.ToString();
+
     /// <summary>Writes <paramref name="x"/> to <paramref name="dst"/> with every subnormal replaced by a zero of its sign.</summary>
     /// <exception cref="ArgumentException">The spans differ in length or partially overlap.</exception>
     public static void Flush(ReadOnlySpan<float> x, Span<float> dst) => Flush(x, dst, BestPath);
