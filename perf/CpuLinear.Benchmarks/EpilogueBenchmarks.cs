@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using CpuLinear.Kernels;
 
 namespace CpuLinear.Benchmarks;
@@ -36,7 +37,7 @@ public class EpilogueBenchmarks
     {
         public Config()
         {
-            AddJob(BenchmarkDotNet.Jobs.Job.ShortRun.WithWarmupCount(2).WithIterationCount(5));
+            AddJob(Job.ShortRun.WithWarmupCount(2).WithIterationCount(5));
         }
     }
 }

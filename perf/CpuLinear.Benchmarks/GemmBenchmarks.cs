@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using CpuLinear.Kernels;
 
 namespace CpuLinear.Benchmarks;
@@ -49,7 +50,7 @@ public class GemmBenchmarks
     {
         public Config()
         {
-            AddJob(BenchmarkDotNet.Jobs.Job.ShortRun.WithWarmupCount(2).WithIterationCount(5));
+            AddJob(Job.ShortRun.WithWarmupCount(2).WithIterationCount(5));
             AddColumn(new GflopsColumn());
         }
     }

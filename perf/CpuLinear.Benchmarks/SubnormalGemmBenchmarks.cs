@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using CpuLinear.Kernels;
 using CpuLinear.Numerics;
 
@@ -56,7 +57,7 @@ public class SubnormalGemmBenchmarks
     {
         public Config()
         {
-            AddJob(BenchmarkDotNet.Jobs.Job.ShortRun.WithWarmupCount(1).WithIterationCount(5));
+            AddJob(Job.ShortRun.WithWarmupCount(1).WithIterationCount(5));
             AddColumn(new GflopsColumn());
         }
     }

@@ -1,6 +1,11 @@
 using System.CommandLine;
 using CpuLinear.Cli.Commands;
 
-var root = new RootCommand("CpuLinear");
-root.Subcommands.Add(DataCommand.Create());
+// Each command lives in Commands/ and is added here with one line.
+var root = new RootCommand("CpuLinear: the nonlinear computation of deep linear networks in float32, on the CPU")
+{
+    InfoCommand.Create(),
+    DemoCommand.Create(),
+    DataCommand.Create(),
+};
 return root.Parse(args).Invoke();
