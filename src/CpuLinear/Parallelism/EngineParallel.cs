@@ -10,6 +10,9 @@ namespace CpuLinear.Parallelism;
 /// Float modes are per thread. Each work item runs under the caller's flush mode (a pool thread does not
 /// inherit it) and gives the thread its own register value back before the thread returns to the pool, so a
 /// flushed thread is never handed back and an FTZ+DAZ caller gets FTZ+DAZ arithmetic on every core.
+/// The caller itself switches to IEEE while it hands work out: on Linux a thread inherits its creator's
+/// register, and the thread pool creates new workers on the thread that queues work, so queuing from a
+/// flushed thread would give birth to pool threads that stay flushed for life.
 /// </remarks>
 internal static class EngineParallel
 {
@@ -33,6 +36,7 @@ internal static class EngineParallel
         }
 
         FloatMode mode = FloatEnvironment.CurrentMode;
+        using var queuing = FloatEnvironment.Enter(FloatMode.Ieee);
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(maxThreads, count) };
         Parallel.For(0, count, options, i =>
         {

@@ -38,6 +38,21 @@ public class LiteralExecutorTests
     }
 
     [Fact]
+    public void FtzEverywhereReachesEveryWorkerThread()
+    {
+        // 600 rows make many GEMM work items, so most run on pool threads: each must flush like the caller.
+        const int rows = 600;
+        float[] x = Enumerable.Range(0, rows).SelectMany(_ => new[] { 1f, 1f, 0.25f }).ToArray();
+        float[] logits = new float[rows * 3];
+        new LiteralExecutor(FloatSemantics.FtzEverywhere, new EngineSettings { MaxThreads = 4 })
+            .Forward(HandNetwork(), new ReadOnlySpan2D<float>(x, rows, 3), new Span2D<float>(logits, rows, 3));
+        for (int row = 0; row < rows; row++)
+        {
+            Assert.Equal([0f, 2f, 0f], logits.AsSpan(row * 3, 3).ToArray());
+        }
+    }
+
+    [Fact]
     public void FusedExecutorComputesTheElementwiseFlushProgram()
     {
         float[] logits = new float[3];
