@@ -64,6 +64,8 @@ public sealed class GradientCheckTests
     public void Ftz_aware_zeroes_gradients_that_straight_through_passes_through_flushed_values()
     {
         NetworkParameters parameters = TrainingTestNetworks.Tiny(Net, 5);
+        parameters.Bias(1)[0] = 0.25f; // inside the dead zone |b| < T = 0.5: b/s is flushed
+        parameters.Bias(1)[1] = -0.75f; // outside it
         (float[] inputs, byte[] labels) = TrainingTestNetworks.Batch(Net, 5, 6);
         float[] aware = Gradient(parameters, GradientMode.FtzAware, inputs, labels);
         float[] straight = Gradient(parameters, GradientMode.StraightThrough, inputs, labels);
@@ -83,7 +85,8 @@ public sealed class GradientCheckTests
             }
         }
 
-        Assert.True(flushedBiases > 0, "Seed 5 must leave a bias inside the dead zone.");
+        Assert.True(flushedBiases > 0);
+        Assert.NotEqual(0f, aware[offset + 1]); // a surviving bias still gets the true gradient
     }
 
     [Fact]

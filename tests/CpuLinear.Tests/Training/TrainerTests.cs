@@ -58,7 +58,12 @@ public sealed class TrainerTests
     public void Learning_rate_is_constant_then_decays()
     {
         LearningRateSchedule schedule = LearningRateSchedule.HalfThenDecay(1e-3f, 8);
-        Assert.Equal([1e-3f, 1e-3f, 1e-3f, 1e-3f, 3e-4f, 3e-4f, 3e-4f, 3e-4f], Enumerable.Range(0, 8).Select(e => schedule.At(e)).Select(r => MathF.Round(r, 7)));
+        float[] expected = [1e-3f, 1e-3f, 1e-3f, 1e-3f, 3e-4f, 3e-4f, 3e-4f, 3e-4f];
+        for (int epoch = 0; epoch < expected.Length; epoch++)
+        {
+            Assert.Equal(expected[epoch], schedule.At(epoch), 1e-9f);
+        }
+
         Assert.Equal(1e-3f, LearningRateSchedule.HalfThenDecay(1e-3f, 1).At(0));
     }
 
