@@ -7,5 +7,7 @@ var root = new RootCommand("CpuLinear: the nonlinear computation of deep linear 
     InfoCommand.Create(),
     DemoCommand.Create(),
     DataCommand.Create(),
+    TrainCommand.Create(),
+    EvaluateCommand.Create(),
 };
 return root.Parse(args).Invoke();

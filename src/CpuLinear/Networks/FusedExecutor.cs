@@ -39,26 +39,69 @@ public sealed class FusedExecutor(EngineSettings? settings = null) : IForwardExe
         Grow(ref _back, batch * widest);
         Grow(ref _bias, net.Widths.Skip(1).Max());
 
-        float threshold = net.DeadZoneThreshold;
         ReadOnlySpan2D<float> source = inputs;
         for (int layer = 0; layer < net.LayerCount; layer++)
         {
             int fanOut = net.Widths[layer + 1];
-            bool first = layer == 0, last = layer == net.LayerCount - 1;
-
-            // The first layer works in real units (DAZ at 2^-126 on x·W1 and b1); later ones in scaled units,
-            // where b/s flushes exactly when |b| < T.
-            float inputThreshold = first ? SmallestNormal : threshold;
-            Span<float> bias = _bias.AsSpan(0, fanOut);
-            parameters.Bias(layer).CopyTo(bias);
-            DeadZone.Apply(bias, inputThreshold, _settings.ResolvedPath);
-
+            bool last = layer == net.LayerCount - 1;
             Span2D<float> destination = last ? logits : new Span2D<float>(_front, 0, batch, fanOut, 0);
-            ReadOnlySpan2D<float> weights = new(parameters.Values, net.WeightOffset(layer), net.Widths[layer], fanOut, 0);
-            Gemm.Multiply(source, weights, destination, new BiasDeadZoneEpilogue(_bias.AsMemory(0, fanOut), inputThreshold, threshold), _settings);
-
+            Layer(parameters, layer, source, destination, _bias.AsMemory(0, fanOut), Span2D<float>.Empty, _settings);
             source = destination;
             (_front, _back) = (_back, _front);
+        }
+    }
+
+    /// <summary>
+    /// The two dead-zone thresholds of <paramref name="layer"/> in scaled units: the inner one (DAZ on the
+    /// product and FTZ on the bias, where they enter the add) and the outer one (FTZ on the sum).
+    /// </summary>
+    /// <remarks>
+    /// The first layer's product and bias live in real units (the /s comes after the add), so their flush is
+    /// at 2^-126; every later product h·W and b/s is already in the scaled range, where the flush is at T.
+    /// </remarks>
+    internal static (float Inner, float Outer) Thresholds(NetworkArchitecture net, int layer) =>
+        (layer == 0 ? SmallestNormal : net.DeadZoneThreshold, net.DeadZoneThreshold);
+
+    /// <summary>
+    /// One layer, <c>destination = D_out(D_in(source·W) + D_in(b))</c>: the single definition of the dead-zone
+    /// layer, shared by this executor and the backprop trainer so both compute the same bits.
+    /// </summary>
+    /// <param name="parameters">The network.</param>
+    /// <param name="layer">Which layer.</param>
+    /// <param name="source">The layer's input rows (scaled units; raw pixels for the first layer).</param>
+    /// <param name="destination">The layer's output rows.</param>
+    /// <param name="flushedBias">Receives <c>D_in(b)</c> (fan-out values); the trainer reads it for the bias mask.</param>
+    /// <param name="product">
+    /// Empty to fuse the dead zones into the GEMM's store; otherwise it receives the raw product <c>source·W</c>
+    /// (the pre-activation a trainer differentiates through) and the dead zones run as a second pass. Both
+    /// routes give the same bits: the product is the same FMA chain and the element-wise step is the same
+    /// <see cref="DeadZone.AddBias"/>.
+    /// </param>
+    /// <param name="settings">Threads and kernel path.</param>
+    internal static void Layer(
+        NetworkParameters parameters, int layer, ReadOnlySpan2D<float> source, Span2D<float> destination,
+        Memory<float> flushedBias, Span2D<float> product, EngineSettings settings)
+    {
+        NetworkArchitecture net = parameters.Architecture;
+        int fanOut = net.Widths[layer + 1];
+        (float inner, float outer) = Thresholds(net, layer);
+        Span<float> bias = flushedBias.Span[..fanOut];
+        parameters.Bias(layer).CopyTo(bias);
+        DeadZone.Apply(bias, inner, settings.ResolvedPath);
+
+        ReadOnlySpan2D<float> weights = new(parameters.Values, net.WeightOffset(layer), net.Widths[layer], fanOut, 0);
+        if (product.IsEmpty)
+        {
+            Gemm.Multiply(source, weights, destination, new BiasDeadZoneEpilogue(flushedBias[..fanOut], inner, outer), settings);
+            return;
+        }
+
+        Gemm.Multiply(source, weights, product, settings);
+        for (int row = 0; row < destination.Height; row++)
+        {
+            Span<float> output = destination.GetRowSpan(row);
+            product.GetRowSpan(row).CopyTo(output);
+            DeadZone.AddBias(output, bias, inner, outer, KernelRegistry.Selected);
         }
     }
 

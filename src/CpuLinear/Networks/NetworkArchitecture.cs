@@ -11,12 +11,16 @@ public sealed record NetworkArchitecture
     public static NetworkArchitecture Default { get; } = new([784, 512, 512, 10]);
 
     /// <summary>Creates an architecture from widths (input first, classes last).</summary>
-    /// <exception cref="ArgumentException">Fewer than 2 or more than 8 layers, a width below 1, or a scale outside [1, 126].</exception>
+    /// <remarks>
+    /// One layer (two widths) is allowed: it is the linear-classifier ceiling (softmax regression) that the
+    /// deep networks are measured against.
+    /// </remarks>
+    /// <exception cref="ArgumentException">Fewer than 1 or more than 8 layers, a width below 1, or a scale outside [1, 126].</exception>
     public NetworkArchitecture(IReadOnlyList<int> widths, int scaleExponent = 125)
     {
-        if (widths.Count < 3 || widths.Count > 9)
+        if (widths.Count < 2 || widths.Count > 9)
         {
-            throw new ArgumentException($"A network has 2 to 8 layers, so 3 to 9 widths; got {widths.Count} ({string.Join('-', widths)}).", nameof(widths));
+            throw new ArgumentException($"A network has 1 to 8 layers, so 2 to 9 widths; got {widths.Count} ({string.Join('-', widths)}).", nameof(widths));
         }
 
         if (widths.Any(w => w < 1 || w > 1 << 16))

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Globalization;
+using CpuLinear.Checkpoints;
+using CpuLinear.Data;
+using CpuLinear.Networks;
+using CpuLinear.Training;
+using Spectre.Console;
+
+namespace CpuLinear.Cli.Commands;
+
+/// <summary>`cpulinear evaluate CHECKPOINT [--semantics ...]`: accuracy and loss of a checkpoint on MNIST.</summary>
+internal static class EvaluateCommand
+{
+    /// <summary>Builds the command; tests pass their own console and error writer.</summary>
+    public static Command Create(IAnsiConsole? output = null, TextWriter? errors = null)
+    {
+        var checkpoint = new Argument<string>("checkpoint") { Description = "A .safetensors checkpoint written by cpulinear train." };
+        var semantics = new Option<string>("--semantics")
+        {
+            Description = "Float rules to run the network under: ieee, ftz-elementwise or ftz-everywhere.",
+            DefaultValueFactory = _ => "ftz-elementwise",
+        };
+        var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets." };
+
+        var command = new Command("evaluate", "Print train and test accuracy and loss of a checkpoint under a float semantics.");
+        command.Arguments.Add(checkpoint);
+        command.Options.Add(semantics);
+        command.Options.Add(threads);
+        command.Options.Add(dataDir);
+        command.SetAction(parse => CommandErrors.Run(errors, () =>
+        {
+            string semanticsName = parse.GetValue(semantics)!;
+            FloatSemantics chosen = CheckpointNames.ParseSemantics(semanticsName)
+                ?? throw new ArgumentException($"--semantics must be ieee, ftz-elementwise or ftz-everywhere; got '{semanticsName}'.");
+            int threadCount = parse.GetValue(threads);
+            if (threadCount < 1)
+            {
+                throw new ArgumentException($"--threads must be at least 1; got {threadCount}.");
+            }
+
+            Checkpoint loaded = SafetensorsCheckpoint.Read(parse.GetValue(checkpoint)!);
+            IForwardExecutor executor = EvaluationExecutors.Create(chosen, new EngineSettings { MaxThreads = threadCount });
+            using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = parse.GetValue(dataDir), Log = errors ?? Console.Error });
+            EvaluationResult train = Evaluation.Run(executor, loaded.Parameters, mnist.Train);
+            EvaluationResult test = Evaluation.Run(executor, loaded.Parameters, mnist.Test);
+
+            IAnsiConsole console = output ?? AnsiConsole.Console;
+            var table = new Table()
+                .Title($"[bold]{Markup.Escape(Path.GetFileName(parse.GetValue(checkpoint)!))}[/]: {Markup.Escape(loaded.Parameters.Architecture.ToString())}, trained {Markup.Escape(loaded.Trainer)}/{Markup.Escape(loaded.Gradient ?? "-")}, step {loaded.Step}, run under {semanticsName}")
+                .AddColumns("Split", "Examples", "Accuracy", "Loss");
+            foreach ((string split, EvaluationResult r) in new[] { ("train", train), ("test", test) })
+            {
+                table.AddRow(split, r.Count.ToString(CultureInfo.InvariantCulture), r.Accuracy.ToString("P2", CultureInfo.InvariantCulture), r.Loss.ToString("F4", CultureInfo.InvariantCulture));
+            }
+
+            console.Write(table);
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using CpuLinear.Checkpoints;
+using CpuLinear.Data;
+using CpuLinear.Networks;
+using CpuLinear.Training;
+using Spectre.Console;
+
+namespace CpuLinear.Cli.Commands;
+
+/// <summary>`cpulinear train --method bp ...`: backprop on the dead-zone network, checkpoints, per-epoch figures.</summary>
+internal static class TrainCommand
+{
+    /// <summary>Default epochs: the FTZ-aware reference schedule (SCIENCE.md §5), well under a minute per gradient mode on 2 cores.</summary>
+    public const int DefaultEpochs = 8;
+
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>Builds the command; tests pass their own console and error writer.</summary>
+    public static Command Create(IAnsiConsole? output = null, TextWriter? errors = null)
+    {
+        var method = new Option<string>("--method") { Description = "Training method: bp (backprop).", Required = true };
+        var gradient = new Option<string>("--gradient")
+        {
+            Description = "straight-through (the blog's), pure-linear, ftz-aware, or all (the three plus the linear-classifier ceiling).",
+            DefaultValueFactory = _ => "straight-through",
+        };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set.", DefaultValueFactory = _ => DefaultEpochs };
+        var batch = new Option<int>("--batch") { Description = "Minibatch size.", DefaultValueFactory = _ => 128 };
+        var lr = new Option<float>("--lr") { Description = "Adam learning rate for the first half of the epochs; ×0.3 after.", DefaultValueFactory = _ => 1e-3f };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation and minibatch order.", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var outDir = new Option<string>("--out") { Description = "Folder for the checkpoints.", DefaultValueFactory = _ => "checkpoints" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets (default: $CPULINEAR_DATA, else the user cache folder)." };
+        var limit = new Option<int?>("--limit") { Description = "Train on the first N training examples only (quick runs)." };
+
+        var command = new Command("train", "Train the 784-512-512-10 network on MNIST and write safetensors checkpoints.");
+        foreach (Option option in new Option[] { method, gradient, epochs, batch, lr, seed, threads, outDir, dataDir, limit })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parse => CommandErrors.Run(errors, () =>
+        {
+            if (parse.GetValue(method) != "bp")
+            {
+                throw new ArgumentException($"--method must be bp (backprop); got '{parse.GetValue(method)}'.");
+            }
+
+            string gradientName = parse.GetValue(gradient)!;
+            GradientMode[] modes = gradientName == "all"
+                ? [GradientMode.StraightThrough, GradientMode.PureLinear, GradientMode.FtzAware]
+                : [CheckpointNames.ParseGradient(gradientName) ?? throw new ArgumentException($"--gradient must be straight-through, pure-linear, ftz-aware or all; got '{gradientName}'.")];
+            var run = new RunSettings(
+                Positive(parse.GetValue(epochs), "--epochs"), Positive(parse.GetValue(batch), "--batch"), parse.GetValue(lr), parse.GetValue(seed),
+                new EngineSettings { MaxThreads = Positive(parse.GetValue(threads), "--threads") }, parse.GetValue(outDir)!, parse.GetValue(limit));
+            if (!(run.LearningRate > 0) || float.IsInfinity(run.LearningRate))
+            {
+                throw new ArgumentException($"--lr must be a positive number; got {run.LearningRate}.");
+            }
+
+            IAnsiConsole console = output ?? AnsiConsole.Console;
+            using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = parse.GetValue(dataDir), Log = errors ?? Console.Error });
+            var results = new List<RunResult>();
+            foreach (GradientMode mode in modes)
+            {
+                results.Add(Train(console, mnist, NetworkArchitecture.Default, mode, run, $"bp-{CheckpointNames.Of(mode)}", ceiling: false));
+            }
+
+            if (gradientName == "all")
+            {
+                var linear = new NetworkArchitecture([NetworkArchitecture.Default.Inputs, NetworkArchitecture.Default.Outputs]);
+                results.Add(Train(console, mnist, linear, GradientMode.PureLinear, run, "linear-ceiling", ceiling: true));
+                RenderComparison(console, results);
+            }
+        }));
+        return command;
+    }
+
+    private sealed record RunSettings(int Epochs, int Batch, float LearningRate, ulong Seed, EngineSettings Engine, string OutDir, int? Limit);
+
+    private sealed record RunResult(string Name, EvaluationResult Train, EvaluationResult Test, double Seconds, string Checkpoint);
+
+    private static RunResult Train(IAnsiConsole console, DatasetSplits data, NetworkArchitecture net, GradientMode mode, RunSettings run, string name, bool ceiling)
+    {
+        var parameters = NetworkParameters.Initialize(net, run.Seed);
+        var trainer = new BackpropTrainer(parameters, mode, run.Engine);
+        // Deep networks are judged by their real float32 function; the ceiling is float32 softmax regression
+        // (no scaling, nothing near the subnormal range), which its own linear forward computes exactly.
+        IForwardExecutor evaluator = ceiling ? trainer.ForwardExecutor : EvaluationExecutors.Create(FloatSemantics.FtzElementwise, run.Engine);
+        FloatSemantics semantics = mode == GradientMode.PureLinear ? FloatSemantics.Ieee : FloatSemantics.FtzElementwise;
+        LearningRateSchedule schedule = LearningRateSchedule.HalfThenDecay(run.LearningRate, run.Epochs);
+        string path = Path.Combine(run.OutDir, name + ".safetensors");
+        int trainCount = Math.Min(run.Limit ?? data.Train.Count, data.Train.Count);
+
+        console.MarkupLineInterpolated($"[bold]{name}[/]: {net}, gradient {CheckpointNames.Of(mode)}, evaluated as {(ceiling ? "float32 softmax regression" : "ftz-elementwise")}, {run.Epochs} epochs, batch {run.Batch}, seed {run.Seed}");
+        var table = new Table().AddColumns("Epoch", "lr", "Train acc", "Train loss", "Test acc", "Test loss", "Seconds");
+        var clock = Stopwatch.StartNew();
+        EvaluationResult train = default, test = default;
+        for (int epoch = 0; epoch < run.Epochs; epoch++)
+        {
+            float rate = schedule.At(epoch);
+            console.Progress().AutoClear(true).HideCompleted(true).Start(context =>
+            {
+                ProgressTask task = context.AddTask($"{name} epoch {epoch + 1}/{run.Epochs}", maxValue: trainCount);
+                trainer.TrainEpoch(data.Train, epoch, run.Batch, rate, run.Seed, run.Limit, done => task.Value = done);
+            });
+            train = Evaluation.Run(evaluator, parameters, data.Train, run.Limit);
+            test = Evaluation.Run(evaluator, parameters, data.Test);
+            SafetensorsCheckpoint.Write(path, new Checkpoint(parameters, semantics, "bp", CheckpointNames.Of(mode), run.Seed, trainer.Optimizer.Step,
+                trainer.Optimizer.FirstMoment, trainer.Optimizer.SecondMoment)
+            {
+                Extra = new Dictionary<string, string> { ["epoch"] = (epoch + 1).ToString(Invariant), ["dataset"] = "mnist", ["batch"] = run.Batch.ToString(Invariant) },
+            });
+            string line = $"epoch {epoch + 1}: lr {rate:G3}, train {train.Accuracy:P2} (loss {train.Loss:F4}), test {test.Accuracy:P2} (loss {test.Loss:F4}), {clock.Elapsed.TotalSeconds:F1} s";
+            console.WriteLine(line.Replace("\u00A0", " ", StringComparison.Ordinal));
+            table.AddRow((epoch + 1).ToString(Invariant), rate.ToString("G3", Invariant), train.Accuracy.ToString("P2", Invariant), train.Loss.ToString("F4", Invariant),
+                test.Accuracy.ToString("P2", Invariant), test.Loss.ToString("F4", Invariant), clock.Elapsed.TotalSeconds.ToString("F1", Invariant));
+        }
+
+        console.Write(table);
+        console.MarkupLineInterpolated($"checkpoint: [blue]{path}[/]");
+        return new RunResult(name, train, test, clock.Elapsed.TotalSeconds, path);
+    }
+
+    private static void RenderComparison(IAnsiConsole console, List<RunResult> results)
+    {
+        var table = new Table().Title("[bold]Backprop gradients vs the linear-classifier ceiling[/]")
+            .AddColumns("Run", "Train acc", "Test acc", "Test loss", "Seconds");
+        foreach (RunResult r in results)
+        {
+            table.AddRow(Markup.Escape(r.Name), r.Train.Accuracy.ToString("P2", Invariant), r.Test.Accuracy.ToString("P2", Invariant),
+                r.Test.Loss.ToString("F4", Invariant), r.Seconds.ToString("F1", Invariant));
+        }
+
+        console.Write(table);
+    }
+
+    private static int Positive(int value, string option) =>
+        value >= 1 ? value : throw new ArgumentException($"{option} must be at least 1; got {value}.");
+}

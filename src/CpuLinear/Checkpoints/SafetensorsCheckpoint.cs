@@ -1,0 +1,438 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using CpuLinear.Networks;
+
+namespace CpuLinear.Checkpoints;
+
+/// <summary>
+/// Reads and writes <see cref="Checkpoint"/>s in the safetensors format (docs/checkpoints.md): an 8-byte
+/// little-endian header length, a JSON header naming every tensor's dtype, shape and byte range, then the raw
+/// little-endian data. Any safetensors reader (Python, Rust, Julia) can open the files.
+/// </summary>
+public static class SafetensorsCheckpoint
+{
+    /// <summary>The largest header accepted; the reference implementation's limit, far above what a network needs.</summary>
+    public const long MaxHeaderBytes = 100_000_000;
+
+    private const string MetadataKey = "__metadata__";
+    private static readonly string[] NamedKeys = ["format", "widths", "scale_exponent", "semantics", "trainer", "gradient", "seed", "step"];
+
+    /// <summary>
+    /// Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically: to a temporary file in the same
+    /// folder, then renamed over the target, so a reader never sees half a file.
+    /// </summary>
+    public static void Write(string path, Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if ((checkpoint.AdamFirstMoment is null) != (checkpoint.AdamSecondMoment is null))
+        {
+            throw new ArgumentException("Adam's m and v are saved together or not at all.", nameof(checkpoint));
+        }
+
+        List<(string Name, int[] Shape, float[] Data, int Offset, int Length)> tensors = Tensors(checkpoint);
+        byte[] header = Header(checkpoint, tensors);
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(folder);
+        string temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                Span<byte> length = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+                stream.Write(length);
+                stream.Write(header);
+                foreach (var tensor in tensors)
+                {
+                    WriteLittleEndian(stream, tensor.Data.AsSpan(tensor.Offset, tensor.Length));
+                }
+
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>Reads and validates a checkpoint.</summary>
+    /// <exception cref="CheckpointFormatException">The file is not a valid checkpoint; the message says where and why.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static Checkpoint Read(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Parse(path, File.ReadAllBytes(path));
+    }
+
+    /// <summary>Parses a checkpoint held in memory; <paramref name="path"/> only names it in error messages.</summary>
+    /// <exception cref="CheckpointFormatException">The bytes are not a valid checkpoint.</exception>
+    public static Checkpoint Parse(string path, ReadOnlySpan<byte> file)
+    {
+        if (file.Length < 8)
+        {
+            throw new CheckpointFormatException(path, 0, "file truncated before the header length", "at least 8 bytes", $"{file.Length} bytes");
+        }
+
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(file);
+        if (headerLength < 2 || headerLength > MaxHeaderBytes || headerLength > (ulong)(file.Length - 8))
+        {
+            throw new CheckpointFormatException(path, 0, "header length out of range",
+                $"2 to {Math.Min(MaxHeaderBytes, file.Length - 8)} bytes (the file holds {file.Length} bytes)", $"{headerLength}");
+        }
+
+        ReadOnlySpan<byte> headerBytes = file.Slice(8, (int)headerLength);
+        ReadOnlySpan<byte> data = file[(8 + (int)headerLength)..];
+        long dataStart = 8 + (long)headerLength;
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(headerBytes.ToArray());
+        }
+        catch (JsonException ex)
+        {
+            throw new CheckpointFormatException(path, 8 + (ex.BytePositionInLine ?? 0), "header is not valid JSON", "a JSON object", Quote(ex.Message), ex);
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new CheckpointFormatException(path, 8, "header is not a JSON object", "an object of tensors", document.RootElement.ValueKind.ToString());
+            }
+
+            Dictionary<string, string> metadata = ReadMetadata(path, document.RootElement);
+            Dictionary<string, TensorEntry> entries = ReadEntries(path, document.RootElement, data.Length, dataStart);
+            CheckCoverage(path, entries, data.Length, dataStart);
+            return Build(path, metadata, entries, data, dataStart);
+        }
+    }
+
+    private static List<(string, int[], float[], int, int)> Tensors(Checkpoint checkpoint)
+    {
+        NetworkParameters parameters = checkpoint.Parameters;
+        NetworkArchitecture net = parameters.Architecture;
+        var tensors = new List<(string, int[], float[], int, int)>();
+        for (int l = 0; l < net.LayerCount; l++)
+        {
+            tensors.Add(($"layers.{l}.weight", [net.Widths[l], net.Widths[l + 1]], parameters.Values, net.WeightOffset(l), net.Widths[l] * net.Widths[l + 1]));
+            tensors.Add(($"layers.{l}.bias", [net.Widths[l + 1]], parameters.Values, net.BiasOffset(l), net.Widths[l + 1]));
+        }
+
+        foreach ((string name, float[]? moment) in new[] { ("adam.m", checkpoint.AdamFirstMoment), ("adam.v", checkpoint.AdamSecondMoment) })
+        {
+            if (moment is null)
+            {
+                continue;
+            }
+
+            if (moment.Length != net.ParameterCount)
+            {
+                throw new ArgumentException($"{name} has {moment.Length} values; {net} has {net.ParameterCount} parameters.", nameof(checkpoint));
+            }
+
+            tensors.Add((name, [moment.Length], moment, 0, moment.Length));
+        }
+
+        return tensors;
+    }
+
+    private static byte[] Header(Checkpoint checkpoint, List<(string Name, int[] Shape, float[] Data, int Offset, int Length)> tensors)
+    {
+        NetworkArchitecture net = checkpoint.Parameters.Architecture;
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject(MetadataKey);
+            json.WriteString("format", "cpulinear-checkpoint/1");
+            json.WriteString("widths", string.Join('-', net.Widths));
+            json.WriteString("scale_exponent", net.ScaleExponent.ToString(CultureInfo.InvariantCulture));
+            json.WriteString("semantics", CheckpointNames.Of(checkpoint.Semantics));
+            json.WriteString("trainer", checkpoint.Trainer);
+            if (checkpoint.Gradient is not null)
+            {
+                json.WriteString("gradient", checkpoint.Gradient);
+            }
+
+            json.WriteString("seed", checkpoint.Seed.ToString(CultureInfo.InvariantCulture));
+            json.WriteString("step", checkpoint.Step.ToString(CultureInfo.InvariantCulture));
+            foreach ((string key, string value) in checkpoint.Extra.OrderBy(e => e.Key, StringComparer.Ordinal))
+            {
+                if (!NamedKeys.Contains(key))
+                {
+                    json.WriteString(key, value);
+                }
+            }
+
+            json.WriteEndObject();
+            long offset = 0;
+            foreach (var tensor in tensors)
+            {
+                json.WriteStartObject(tensor.Name);
+                json.WriteString("dtype", "F32");
+                json.WriteStartArray("shape");
+                foreach (int dimension in tensor.Shape)
+                {
+                    json.WriteNumberValue(dimension);
+                }
+
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(offset);
+                offset += 4L * tensor.Length;
+                json.WriteNumberValue(offset);
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+        }
+
+        // Pad with spaces (allowed by the format) so the data starts 8-byte aligned and can be memory-mapped as floats.
+        int padded = (buffer.WrittenCount + 8 + 7) / 8 * 8 - 8;
+        byte[] header = new byte[padded];
+        buffer.WrittenSpan.CopyTo(header);
+        header.AsSpan(buffer.WrittenCount).Fill((byte)' ');
+        return header;
+    }
+
+    private static void WriteLittleEndian(Stream stream, ReadOnlySpan<float> values)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            stream.Write(MemoryMarshal.AsBytes(values));
+            return;
+        }
+
+        Span<byte> bytes = stackalloc byte[4];
+        foreach (float value in values)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
+            stream.Write(bytes);
+        }
+    }
+
+    private static Dictionary<string, string> ReadMetadata(string path, JsonElement root)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!root.TryGetProperty(MetadataKey, out JsonElement element))
+        {
+            throw new CheckpointFormatException(path, 8, "no __metadata__ in the header", "a __metadata__ object with widths, scale_exponent, semantics, trainer, seed, step", "none");
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new CheckpointFormatException(path, 8, "__metadata__ is not an object", "an object of strings", element.ValueKind.ToString());
+        }
+
+        foreach (JsonProperty property in element.EnumerateObject())
+        {
+            if (property.Value.ValueKind != JsonValueKind.String)
+            {
+                throw new CheckpointFormatException(path, 8, $"__metadata__ entry '{property.Name}' is not a string", "string values only", property.Value.ValueKind.ToString());
+            }
+
+            metadata[property.Name] = property.Value.GetString()!;
+        }
+
+        return metadata;
+    }
+
+    private sealed record TensorEntry(string Name, int[] Shape, long Begin, long End);
+
+    private static Dictionary<string, TensorEntry> ReadEntries(string path, JsonElement root, int dataLength, long dataStart)
+    {
+        var entries = new Dictionary<string, TensorEntry>(StringComparer.Ordinal);
+        foreach (JsonProperty property in root.EnumerateObject())
+        {
+            if (property.Name == MetadataKey)
+            {
+                continue;
+            }
+
+            string name = property.Name;
+            JsonElement tensor = property.Value;
+            if (tensor.ValueKind != JsonValueKind.Object
+                || !tensor.TryGetProperty("dtype", out JsonElement dtype) || dtype.ValueKind != JsonValueKind.String
+                || !tensor.TryGetProperty("shape", out JsonElement shape) || shape.ValueKind != JsonValueKind.Array
+                || !tensor.TryGetProperty("data_offsets", out JsonElement offsets) || offsets.ValueKind != JsonValueKind.Array)
+            {
+                throw new CheckpointFormatException(path, 8, $"tensor '{name}' is malformed", "an object with dtype (string), shape and data_offsets (arrays)", Quote(tensor.GetRawText()));
+            }
+
+            if (dtype.GetString() != "F32")
+            {
+                throw new CheckpointFormatException(path, 8, $"tensor '{name}' has an unsupported dtype", "F32", Quote(dtype.GetString()!));
+            }
+
+            var dimensions = new List<int>();
+            foreach (JsonElement dimension in shape.EnumerateArray())
+            {
+                if (dimension.ValueKind != JsonValueKind.Number || !dimension.TryGetInt32(out int value) || value < 0)
+                {
+                    throw new CheckpointFormatException(path, 8, $"tensor '{name}' has a bad shape", "non-negative integers", shape.GetRawText());
+                }
+
+                dimensions.Add(value);
+            }
+
+            long[] range = offsets.EnumerateArray().Select(o => o.ValueKind == JsonValueKind.Number && o.TryGetInt64(out long v) ? v : -1).ToArray();
+            if (range.Length != 2 || range[0] < 0 || range[1] < range[0])
+            {
+                throw new CheckpointFormatException(path, 8, $"tensor '{name}' has bad data_offsets", "[begin, end] with 0 <= begin <= end", offsets.GetRawText());
+            }
+
+            if (range[1] > dataLength)
+            {
+                throw new CheckpointFormatException(path, dataStart + range[0], $"tensor '{name}' runs past the end of the data (file truncated?)",
+                    $"data_offsets within the {dataLength}-byte data buffer", $"[{range[0]}, {range[1]}]");
+            }
+
+            long elements = dimensions.Aggregate(1L, (product, d) => product * d);
+            if (range[1] - range[0] != elements * 4)
+            {
+                throw new CheckpointFormatException(path, dataStart + range[0], $"tensor '{name}' byte size disagrees with its shape",
+                    $"{elements * 4} bytes for F32 shape [{string.Join(", ", dimensions)}]", $"{range[1] - range[0]} bytes");
+            }
+
+            entries[name] = new TensorEntry(name, [.. dimensions], range[0], range[1]);
+        }
+
+        return entries;
+    }
+
+    /// <summary>The tensors must tile the data buffer exactly: no overlap, no gap, no trailing bytes.</summary>
+    private static void CheckCoverage(string path, Dictionary<string, TensorEntry> entries, int dataLength, long dataStart)
+    {
+        long expected = 0;
+        TensorEntry? previous = null;
+        foreach (TensorEntry entry in entries.Values.OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (entry.Begin < expected)
+            {
+                throw new CheckpointFormatException(path, dataStart + entry.Begin, $"tensor '{entry.Name}' overlaps '{previous!.Name}'",
+                    $"data starting at {expected} or later", $"[{entry.Begin}, {entry.End}]");
+            }
+
+            if (entry.Begin > expected)
+            {
+                throw new CheckpointFormatException(path, dataStart + expected, "gap in the data buffer",
+                    $"a tensor starting at {expected}", $"the next one ('{entry.Name}') starting at {entry.Begin}");
+            }
+
+            expected = entry.End;
+            previous = entry;
+        }
+
+        if (expected != dataLength)
+        {
+            throw new CheckpointFormatException(path, dataStart + expected, "tensors do not cover the data buffer",
+                $"{expected} bytes of data", $"{dataLength} bytes");
+        }
+    }
+
+    private static Checkpoint Build(string path, Dictionary<string, string> metadata, Dictionary<string, TensorEntry> entries, ReadOnlySpan<byte> data, long dataStart)
+    {
+        string Required(string key) => metadata.TryGetValue(key, out string? value)
+            ? value
+            : throw new CheckpointFormatException(path, 8, $"__metadata__ has no '{key}'", $"a '{key}' entry", "none");
+
+        NetworkArchitecture net;
+        try
+        {
+            net = NetworkArchitecture.Parse(Required("widths"), int.Parse(Required("scale_exponent"), NumberStyles.None, CultureInfo.InvariantCulture));
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
+        {
+            throw new CheckpointFormatException(path, 8, "metadata does not describe a network", "widths like 784-512-512-10 and scale_exponent in [1, 126]",
+                $"widths '{Required("widths")}', scale_exponent '{Required("scale_exponent")}'", ex);
+        }
+
+        FloatSemantics semantics = CheckpointNames.ParseSemantics(Required("semantics"))
+            ?? throw new CheckpointFormatException(path, 8, "unknown semantics", "ieee, ftz-elementwise or ftz-everywhere", Quote(Required("semantics")));
+        if (!ulong.TryParse(Required("seed"), NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed))
+        {
+            throw new CheckpointFormatException(path, 8, "seed is not a number", "an unsigned integer", Quote(Required("seed")));
+        }
+
+        if (!long.TryParse(Required("step"), NumberStyles.None, CultureInfo.InvariantCulture, out long step))
+        {
+            throw new CheckpointFormatException(path, 8, "step is not a number", "a non-negative integer", Quote(Required("step")));
+        }
+
+        var values = new float[net.ParameterCount];
+        var expectedShapes = new Dictionary<string, (int[] Shape, int Offset)>(StringComparer.Ordinal);
+        for (int l = 0; l < net.LayerCount; l++)
+        {
+            expectedShapes[$"layers.{l}.weight"] = ([net.Widths[l], net.Widths[l + 1]], net.WeightOffset(l));
+            expectedShapes[$"layers.{l}.bias"] = ([net.Widths[l + 1]], net.BiasOffset(l));
+        }
+
+        float[]? m = null, v = null;
+        foreach (TensorEntry entry in entries.Values)
+        {
+            if (expectedShapes.TryGetValue(entry.Name, out var expected))
+            {
+                RequireShape(path, entry, expected.Shape, dataStart, net);
+                ReadFloats(data, entry, values.AsSpan(expected.Offset));
+            }
+            else if (entry.Name is "adam.m" or "adam.v")
+            {
+                RequireShape(path, entry, [net.ParameterCount], dataStart, net);
+                var moment = new float[net.ParameterCount];
+                ReadFloats(data, entry, moment);
+                (entry.Name == "adam.m" ? ref m : ref v) = moment;
+            }
+            else
+            {
+                throw new CheckpointFormatException(path, dataStart + entry.Begin, $"unexpected tensor '{entry.Name}'",
+                    "layers.{l}.weight, layers.{l}.bias, adam.m or adam.v", Quote(entry.Name));
+            }
+        }
+
+        foreach (string name in expectedShapes.Keys.Where(n => !entries.ContainsKey(n)))
+        {
+            throw new CheckpointFormatException(path, 8, $"tensor '{name}' is missing", $"every layer of {net}", $"tensors {string.Join(", ", entries.Keys.Order(StringComparer.Ordinal))}");
+        }
+
+        if ((m is null) != (v is null))
+        {
+            throw new CheckpointFormatException(path, 8, "Adam state is half there", "both adam.m and adam.v, or neither", m is null ? "only adam.v" : "only adam.m");
+        }
+
+        return new Checkpoint(new NetworkParameters(net, values), semantics, Required("trainer"), metadata.GetValueOrDefault("gradient"), seed, step, m, v)
+        {
+            Extra = metadata.Where(e => !NamedKeys.Contains(e.Key)).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal),
+        };
+    }
+
+    private static void RequireShape(string path, TensorEntry entry, int[] shape, long dataStart, NetworkArchitecture net)
+    {
+        if (!entry.Shape.SequenceEqual(shape))
+        {
+            throw new CheckpointFormatException(path, dataStart + entry.Begin, $"tensor '{entry.Name}' does not match the widths {string.Join('-', net.Widths)}",
+                $"shape [{string.Join(", ", shape)}]", $"[{string.Join(", ", entry.Shape)}]");
+        }
+    }
+
+    private static void ReadFloats(ReadOnlySpan<byte> data, TensorEntry entry, Span<float> destination)
+    {
+        ReadOnlySpan<byte> bytes = data[(int)entry.Begin..(int)entry.End];
+        int count = bytes.Length / 4;
+        for (int i = 0; i < count; i++)
+        {
+            destination[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(i * 4, 4));
+        }
+    }
+
+    private static string Quote(string text) => text.Length > 120 ? $"'{text[..117]}...'" : $"'{text}'";
+}

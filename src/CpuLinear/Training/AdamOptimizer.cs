@@ -1,0 +1,69 @@
+namespace CpuLinear.Training;
+
+/// <summary>
+/// Adam over one flat parameter vector. Every element is updated on its own with the same float32
+/// operations in the same order, so the result does not depend on threads or vector width.
+/// </summary>
+public sealed class AdamOptimizer
+{
+    /// <summary>Creates zeroed moments for <paramref name="parameterCount"/> parameters.</summary>
+    public AdamOptimizer(int parameterCount, AdamSettings? settings = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
+        Settings = settings ?? new AdamSettings();
+        FirstMoment = new float[parameterCount];
+        SecondMoment = new float[parameterCount];
+    }
+
+    /// <summary>The constants.</summary>
+    public AdamSettings Settings { get; }
+
+    /// <summary>m, the running mean of gradients (saved in checkpoints as adam.m so training can resume).</summary>
+    public float[] FirstMoment { get; }
+
+    /// <summary>v, the running mean of squared gradients (adam.v).</summary>
+    public float[] SecondMoment { get; }
+
+    /// <summary>Updates taken so far (t in the bias corrections).</summary>
+    public long Step { get; private set; }
+
+    /// <summary>Restores a saved state (moments copied, step set).</summary>
+    /// <exception cref="ArgumentException">A moment vector has the wrong length or the step is negative.</exception>
+    public void Restore(ReadOnlySpan<float> firstMoment, ReadOnlySpan<float> secondMoment, long step)
+    {
+        if (firstMoment.Length != FirstMoment.Length || secondMoment.Length != SecondMoment.Length)
+        {
+            throw new ArgumentException($"Adam state for {FirstMoment.Length} parameters; got m of {firstMoment.Length} and v of {secondMoment.Length}.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        firstMoment.CopyTo(FirstMoment);
+        secondMoment.CopyTo(SecondMoment);
+        Step = step;
+    }
+
+    /// <summary>One update: <c>p -= lr·m̂/(√v̂ + ε)</c>, bias corrections folded into the step size.</summary>
+    /// <exception cref="ArgumentException">The spans do not match the parameter count.</exception>
+    public void Update(Span<float> parameters, ReadOnlySpan<float> gradient, float learningRate)
+    {
+        if (parameters.Length != FirstMoment.Length || gradient.Length != FirstMoment.Length)
+        {
+            throw new ArgumentException($"Adam holds {FirstMoment.Length} parameters; got {parameters.Length} parameters and {gradient.Length} gradients.");
+        }
+
+        Step++;
+        float beta1 = Settings.Beta1, beta2 = Settings.Beta2, epsilon = Settings.Epsilon;
+        // Corrections in double, rounded once: the same float step for every element and every platform.
+        float stepSize = (float)(learningRate * Math.Sqrt(1 - Math.Pow(beta2, Step)) / (1 - Math.Pow(beta1, Step)));
+        // ε is scaled the same way so the update equals the textbook m̂/(√v̂ + ε) form.
+        float scaledEpsilon = (float)(epsilon * Math.Sqrt(1 - Math.Pow(beta2, Step)));
+        float[] m = FirstMoment, v = SecondMoment;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            float g = gradient[i];
+            m[i] = (beta1 * m[i]) + ((1 - beta1) * g);
+            v[i] = (beta2 * v[i]) + ((1 - beta2) * g * g);
+            parameters[i] -= stepSize * m[i] / (MathF.Sqrt(v[i]) + scaledEpsilon);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using CommunityToolkit.HighPerformance;
+
+namespace CpuLinear.Training;
+
+/// <summary>Softmax cross-entropy on logit rows: the loss, its gradient and the argmax hits.</summary>
+/// <remarks>
+/// Each row is reduced on its own in double (max, exponentials, sum in class order) and rows are summed in
+/// index order, so the loss and gradient are the same bits whatever the thread count.
+/// </remarks>
+public static class SoftmaxCrossEntropy
+{
+    /// <summary>
+    /// Sum over rows of <c>−log softmax(o)[label]</c>; counts argmax hits (first maximum wins). When
+    /// <paramref name="gradient"/> is not empty it receives <c>(softmax(o) − onehot) · gradientScale</c>.
+    /// </summary>
+    /// <remarks>A row with a NaN logit has NaN loss and never counts as correct.</remarks>
+    public static double Evaluate(ReadOnlySpan2D<float> logits, ReadOnlySpan<byte> labels, Span2D<float> gradient, float gradientScale, out int correct)
+    {
+        if (labels.Length != logits.Height)
+        {
+            throw new ArgumentException($"{logits.Height} logit rows but {labels.Length} labels.", nameof(labels));
+        }
+
+        int classes = logits.Width;
+        double total = 0;
+        correct = 0;
+        Span<double> exponentials = classes <= 256 ? stackalloc double[classes] : new double[classes];
+        for (int row = 0; row < logits.Height; row++)
+        {
+            ReadOnlySpan<float> o = logits.GetRowSpan(row);
+            int label = labels[row];
+            int best = 0;
+            float max = o[0];
+            for (int c = 1; c < classes; c++)
+            {
+                if (o[c] > max)
+                {
+                    max = o[c];
+                    best = c;
+                }
+            }
+
+            if (best == label && !float.IsNaN(max))
+            {
+                correct++;
+            }
+
+            double sum = 0;
+            for (int c = 0; c < classes; c++)
+            {
+                exponentials[c] = Math.Exp((double)o[c] - max);
+                sum += exponentials[c];
+            }
+
+            total += Math.Log(sum) - ((double)o[label] - max);
+            if (!gradient.IsEmpty)
+            {
+                Span<float> g = gradient.GetRowSpan(row);
+                for (int c = 0; c < classes; c++)
+                {
+                    g[c] = (float)(((exponentials[c] / sum) - (c == label ? 1 : 0)) * gradientScale);
+                }
+            }
+        }
+
+        return total;
+    }
+}

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using CpuLinear.Checkpoints;
+using CpuLinear.Cli.Commands;
+using Spectre.Console;
+
+namespace CpuLinear.Tests.Training;
+
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "cpulinear-train-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Train_writes_a_checkpoint_that_evaluate_reads_back()
+    {
+        (int exit, string output, string errors) = Run("train", "--method", "bp", "--gradient", "ftz-aware", "--epochs", "1", "--limit", "1000", "--out", _folder, "--threads", "1");
+        Assert.True(exit == 0, errors);
+        Assert.Contains("epoch 1: lr 0.001, train", output);
+        string path = Path.Combine(_folder, "bp-ftz-aware.safetensors");
+        Checkpoint checkpoint = SafetensorsCheckpoint.Read(path);
+        Assert.Equal(("bp", "ftz-aware", 8L), (checkpoint.Trainer, checkpoint.Gradient, checkpoint.Step));
+        Assert.NotNull(checkpoint.AdamSecondMoment);
+
+        (exit, output, errors) = Run("evaluate", path);
+        Assert.True(exit == 0, errors);
+        Assert.Contains("run under ftz-elementwise", output);
+        Assert.Contains("│ test  │ 10000    │", output);
+    }
+
+    [Fact]
+    public void Bad_arguments_and_bad_files_are_one_line_errors()
+    {
+        (int exit, _, string errors) = Run("train", "--method", "es");
+        Assert.Equal((1, "error: --method must be bp (backprop); got 'es'."), (exit, errors.Trim()));
+
+        (exit, _, errors) = Run("train", "--method", "bp", "--gradient", "exact");
+        Assert.Equal(1, exit);
+        Assert.Contains("--gradient must be straight-through, pure-linear, ftz-aware or all; got 'exact'", errors);
+
+        Directory.CreateDirectory(_folder);
+        string junk = Path.Combine(_folder, "junk.safetensors");
+        File.WriteAllBytes(junk, [1, 2, 3]);
+        (exit, _, errors) = Run("evaluate", junk);
+        Assert.Equal(1, exit);
+        Assert.StartsWith($"error: Invalid checkpoint '{junk}' at byte offset 0", errors);
+        Assert.DoesNotContain("   at ", errors);
+
+        (exit, _, errors) = Run("evaluate", junk, "--semantics", "fast");
+        Assert.Equal(1, exit);
+        Assert.Contains("--semantics must be ieee, ftz-elementwise or ftz-everywhere; got 'fast'", errors);
+    }
+
+    private static (int Exit, string Output, string Errors) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(output),
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 240;
+        var errors = new StringWriter();
+        var root = new RootCommand("test");
+        root.Subcommands.Add(TrainCommand.Create(console, errors));
+        root.Subcommands.Add(EvaluateCommand.Create(console, errors));
+        return (root.Parse(args).Invoke(), output.ToString(), errors.ToString());
+    }
+}
