@@ -22,12 +22,17 @@ internal static class EvaluateCommand
         };
         var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets." };
+        var fused = new Option<bool>("--fused")
+        {
+            Description = "Use the fused dead-zone executor (ftz-elementwise only): full speed, equal to the literal program up to subnormal rounding.",
+        };
 
         var command = new Command("evaluate", "Print train and test accuracy and loss of a checkpoint under a float semantics.");
         command.Arguments.Add(checkpoint);
         command.Options.Add(semantics);
         command.Options.Add(threads);
         command.Options.Add(dataDir);
+        command.Options.Add(fused);
         command.SetAction(parse => CommandErrors.Run(errors, () =>
         {
             string semanticsName = parse.GetValue(semantics)!;
@@ -40,14 +45,21 @@ internal static class EvaluateCommand
             }
 
             Checkpoint loaded = SafetensorsCheckpoint.Read(parse.GetValue(checkpoint)!);
-            IForwardExecutor executor = EvaluationExecutors.Create(chosen, new EngineSettings { MaxThreads = threadCount });
+            var engine = new EngineSettings { MaxThreads = threadCount };
+            bool fast = parse.GetValue(fused);
+            if (fast && chosen != FloatSemantics.FtzElementwise)
+            {
+                throw new ArgumentException($"--fused computes ftz-elementwise only; drop it to run {semanticsName} literally.");
+            }
+
+            IForwardExecutor executor = fast ? EvaluationExecutors.Fast(engine) : EvaluationExecutors.Reference(chosen, engine);
             using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = parse.GetValue(dataDir), Log = errors ?? Console.Error });
             EvaluationResult train = Evaluation.Run(executor, loaded.Parameters, mnist.Train);
             EvaluationResult test = Evaluation.Run(executor, loaded.Parameters, mnist.Test);
 
             IAnsiConsole console = output ?? AnsiConsole.Console;
             var table = new Table()
-                .Title($"[bold]{Markup.Escape(Path.GetFileName(parse.GetValue(checkpoint)!))}[/]: {Markup.Escape(loaded.Parameters.Architecture.ToString())}, trained {Markup.Escape(loaded.Trainer)}/{Markup.Escape(loaded.Gradient ?? "-")}, step {loaded.Step}, run under {semanticsName}")
+                .Title($"[bold]{Markup.Escape(Path.GetFileName(parse.GetValue(checkpoint)!))}[/]: {Markup.Escape(loaded.Parameters.Architecture.ToString())}, trained {Markup.Escape(loaded.Trainer)}/{Markup.Escape(loaded.Gradient ?? "-")}, step {loaded.Step}, run under {semanticsName} ({(fast ? "fused executor" : "literal float32 program")})")
                 .AddColumns("Split", "Examples", "Accuracy", "Loss");
             foreach ((string split, EvaluationResult r) in new[] { ("train", train), ("test", test) })
             {

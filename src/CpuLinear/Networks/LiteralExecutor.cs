@@ -73,6 +73,10 @@ public sealed class LiteralExecutor : IForwardExecutor
             {
                 AddBiasRows(t, parameters.Bias(layer), fanOut);          // x·W1 + b1
                 Scale(t, -net.ScaleExponent, t);                           // ... / s
+                if (net.LayerCount == 1)
+                {
+                    Scale(t, net.ScaleExponent, t);                        // a one-layer network is also the last: ... · s
+                }
             }
             else
             {
