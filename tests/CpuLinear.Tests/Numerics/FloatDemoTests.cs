@@ -18,6 +18,10 @@ public sealed class FloatDemoTests
         bool existed = File.Exists(Path.Combine(folder, fileName));
         Snapshot.Match(lines, new SnapshotFullName(fileName, folder));
         Assert.True(existed, $"No committed snapshot: one was written to {folder}; review it and commit it.");
+        // Read back and compared here too: with an explicit SnapshotFullName, Snapshooter 1.3.1 was seen to pass
+        // an edited snapshot, and a snapshot test that cannot fail proves nothing.
+        string[]? committed = System.Text.Json.JsonSerializer.Deserialize<string[]>(File.ReadAllText(Path.Combine(folder, fileName)));
+        Assert.Equal(committed, lines);
     }
 
     private static string TestProjectDirectory()
