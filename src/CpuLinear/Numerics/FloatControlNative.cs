@@ -25,21 +25,37 @@ internal static partial class FloatControlNative
     static FloatControlNative() =>
         NativeLibrary.SetDllImportResolver(typeof(FloatControlNative).Assembly, Resolve);
 
+    // Callers use these wrappers, never the imports. A [SuppressGCTransition] import is bound to its native
+    // target when the method calling it is compiled, not when the call runs; were an import inlined into, say,
+    // FloatEnvironmentScope.Dispose, merely compiling that method without the shim would throw
+    // DllNotFoundException. Behind a non-inlined wrapper, binding happens only on a real call.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static ulong GetControl() => GetControlImport();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static void SetControl(ulong value) => SetControlImport(value);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static ulong FlushOutputBits() => FlushOutputBitsImport();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static ulong FlushInputBits() => FlushInputBitsImport();
+
     [LibraryImport(LibraryName, EntryPoint = "cpulinear_get_control")]
     [SuppressGCTransition]
-    internal static partial ulong GetControl();
+    private static partial ulong GetControlImport();
 
     [LibraryImport(LibraryName, EntryPoint = "cpulinear_set_control")]
     [SuppressGCTransition]
-    internal static partial void SetControl(ulong value);
+    private static partial void SetControlImport(ulong value);
 
     [LibraryImport(LibraryName, EntryPoint = "cpulinear_flush_output_bits")]
     [SuppressGCTransition]
-    internal static partial ulong FlushOutputBits();
+    private static partial ulong FlushOutputBitsImport();
 
     [LibraryImport(LibraryName, EntryPoint = "cpulinear_flush_input_bits")]
     [SuppressGCTransition]
-    internal static partial ulong FlushInputBits();
+    private static partial ulong FlushInputBitsImport();
 
     /// <summary>The platform file name the build gives the shim.</summary>
     internal static string FileName =>
