@@ -52,6 +52,8 @@ internal static class InfoCommand
             ("Float control", FloatEnvironment.Description),
             ("Float mode of this thread", FloatEnvironment.CurrentMode.ToString()),
             ("Software flush path", SoftwareFlush.PathName),
+            ("Kernel chosen", $"{CpuLinear.Kernels.KernelRegistry.Selected} ({CpuLinear.Kernels.KernelRegistry.SelectionReason})"),
+            ("Kernel paths accelerated", string.Join(", ", CpuLinear.Kernels.KernelRegistry.Accelerated)),
         };
         return rows;
     }

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
+using CpuLinear.Kernels;
+
 namespace CpuLinear.Numerics;
 
 /// <summary>
@@ -54,11 +56,11 @@ public static partial class SoftwareFlush
     /// The widest path this CPU accelerates, chosen once. Order: 512-bit first (AVX-512), then 256 (AVX2),
     /// then 128 (SSE/AdvSimd, on every x64/ARM64 machine), scalar last for anything else.
     /// </summary>
-    internal static readonly SoftwareFlushPath BestPath =
-        Vector512.IsHardwareAccelerated ? SoftwareFlushPath.Vector512
-        : Vector256.IsHardwareAccelerated ? SoftwareFlushPath.Vector256
-        : Vector128.IsHardwareAccelerated ? SoftwareFlushPath.Vector128
-        : SoftwareFlushPath.Scalar;
+    internal static readonly KernelPath BestPath =
+        Vector512.IsHardwareAccelerated ? KernelPath.Vector512
+        : Vector256.IsHardwareAccelerated ? KernelPath.Vector256
+        : Vector128.IsHardwareAccelerated ? KernelPath.Vector128
+        : KernelPath.Scalar;
 
     /// <summary>The name of the path the public methods use on this machine (Vector512, Vector256, Vector128 or Scalar).</summary>
     public static string PathName => BestPath.ToString();
@@ -94,32 +96,32 @@ public static partial class SoftwareFlush
     public static void AddBiasRows(Span<float> matrix, int columns, ReadOnlySpan<float> bias) =>
         AddBiasRows(matrix, columns, bias, BestPath);
 
-    internal static void Flush(ReadOnlySpan<float> x, Span<float> dst, SoftwareFlushPath path)
+    internal static void Flush(ReadOnlySpan<float> x, Span<float> dst, KernelPath path)
     {
         CheckDestination(x, dst);
         switch (path)
         {
-            case SoftwareFlushPath.Vector512: FlushVector512(x, dst); break;
-            case SoftwareFlushPath.Vector256: FlushVector256(x, dst); break;
-            case SoftwareFlushPath.Vector128: FlushVector128(x, dst); break;
+            case KernelPath.Vector512: FlushVector512(x, dst); break;
+            case KernelPath.Vector256: FlushVector256(x, dst); break;
+            case KernelPath.Vector128: FlushVector128(x, dst); break;
             default: FlushScalar(x, dst); break;
         }
     }
 
-    internal static void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> dst, SoftwareFlushPath path)
+    internal static void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> dst, KernelPath path)
     {
         CheckDestination(x, dst);
         CheckDestination(y, dst);
         switch (path)
         {
-            case SoftwareFlushPath.Vector512: AddVector512(x, y, dst); break;
-            case SoftwareFlushPath.Vector256: AddVector256(x, y, dst); break;
-            case SoftwareFlushPath.Vector128: AddVector128(x, y, dst); break;
+            case KernelPath.Vector512: AddVector512(x, y, dst); break;
+            case KernelPath.Vector256: AddVector256(x, y, dst); break;
+            case KernelPath.Vector128: AddVector128(x, y, dst); break;
             default: AddScalar(x, y, dst); break;
         }
     }
 
-    internal static void ScaleByPowerOfTwo(ReadOnlySpan<float> x, int exponent, Span<float> dst, SoftwareFlushPath path)
+    internal static void ScaleByPowerOfTwo(ReadOnlySpan<float> x, int exponent, Span<float> dst, KernelPath path)
     {
         CheckExponent(exponent);
         CheckDestination(x, dst);
@@ -128,14 +130,14 @@ public static partial class SoftwareFlush
         int threshold = (int)Math.Max(TinyProductThresholdBits(exponent), SmallestNormalBits);
         switch (path)
         {
-            case SoftwareFlushPath.Vector512: ScaleVector512(x, factor, threshold, dst); break;
-            case SoftwareFlushPath.Vector256: ScaleVector256(x, factor, threshold, dst); break;
-            case SoftwareFlushPath.Vector128: ScaleVector128(x, factor, threshold, dst); break;
+            case KernelPath.Vector512: ScaleVector512(x, factor, threshold, dst); break;
+            case KernelPath.Vector256: ScaleVector256(x, factor, threshold, dst); break;
+            case KernelPath.Vector128: ScaleVector128(x, factor, threshold, dst); break;
             default: ScaleScalar(x, factor, threshold, dst); break;
         }
     }
 
-    internal static void AddBiasRows(Span<float> matrix, int columns, ReadOnlySpan<float> bias, SoftwareFlushPath path)
+    internal static void AddBiasRows(Span<float> matrix, int columns, ReadOnlySpan<float> bias, KernelPath path)
     {
         if (columns < 0 || bias.Length != columns)
         {

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using CpuLinear.Numerics;
 
+using CpuLinear.Kernels;
+
 namespace CpuLinear.Tests.Numerics;
 
 /// <summary>
@@ -17,7 +19,7 @@ public sealed class SoftwareFlushMatchesHardwareTests
     [MemberData(nameof(Paths))]
     public void Add(string pathName)
     {
-        SoftwareFlushPath path = Enum.Parse<SoftwareFlushPath>(pathName);
+        KernelPath path = Enum.Parse<KernelPath>(pathName);
         float[] x = NearMinInputs.Create(Count, seed: 11);
         float[] y = NearMinInputs.CreatePartners(x, seed: 12);
         var ieee = new float[Count];
@@ -39,7 +41,7 @@ public sealed class SoftwareFlushMatchesHardwareTests
     [MemberData(nameof(Paths))]
     public void ScaleByPowerOfTwo(string pathName)
     {
-        SoftwareFlushPath path = Enum.Parse<SoftwareFlushPath>(pathName);
+        KernelPath path = Enum.Parse<KernelPath>(pathName);
         float[] x = NearMinInputs.Create(Count, seed: 21);
         var ieee = new float[Count];
         var hardware = new float[Count];
@@ -68,7 +70,7 @@ public sealed class SoftwareFlushMatchesHardwareTests
     [MemberData(nameof(Paths))]
     public void AddBiasRows(string pathName)
     {
-        SoftwareFlushPath path = Enum.Parse<SoftwareFlushPath>(pathName);
+        KernelPath path = Enum.Parse<KernelPath>(pathName);
         const int columns = 1001, rows = 1000;
         float[] matrix = NearMinInputs.Create(rows * columns, seed: 31);
         float[] bias = NearMinInputs.CreatePartners(matrix.AsSpan(0, columns).ToArray(), seed: 32);

@@ -1,5 +1,7 @@
 using CpuLinear.Numerics;
 
+using CpuLinear.Kernels;
+
 namespace CpuLinear.Tests.Numerics;
 
 /// <summary>Every path against the scalar path at every length that hits a vector remainder, plus edge cases.</summary>
@@ -11,7 +13,7 @@ public sealed class SoftwareFlushTests
     [MemberData(nameof(VectorPaths))]
     public void VectorPathsEqualScalarAtEveryLength(string pathName)
     {
-        SoftwareFlushPath path = Enum.Parse<SoftwareFlushPath>(pathName);
+        KernelPath path = Enum.Parse<KernelPath>(pathName);
         for (int length = 0; length <= 67; length++)
         {
             float[] x = NearMinInputs.Create(length, seed: length);
@@ -67,11 +69,11 @@ public sealed class SoftwareFlushTests
     public void TinyProductThreshold(int exponent, uint expected) =>
         Assert.Equal(expected, SoftwareFlush.TinyProductThresholdBits(exponent));
 
-    private static void AssertSame(int length, Action<SoftwareFlushPath, float[]> run, SoftwareFlushPath path)
+    private static void AssertSame(int length, Action<KernelPath, float[]> run, KernelPath path)
     {
         var expected = new float[length];
         var actual = new float[length];
-        run(SoftwareFlushPath.Scalar, expected);
+        run(KernelPath.Scalar, expected);
         run(path, actual);
         Assert.Equal(expected.Select(BitConverter.SingleToUInt32Bits), actual.Select(BitConverter.SingleToUInt32Bits));
     }
