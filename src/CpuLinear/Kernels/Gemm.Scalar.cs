@@ -21,7 +21,8 @@ public static partial class Gemm
         public static float Broadcast(float value) => value;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static float FusedMultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
+        public static float FusedMultiplyAdd(float a, float b, float c) =>
+            KernelRegistry.HasHardwareFusedMultiplyAdd ? MathF.FusedMultiplyAdd(a, b, c) : ExactFusedMultiplyAdd.Scalar(a, b, c);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Add(float a, float b) => a + b;

@@ -24,7 +24,8 @@ public static partial class Gemm
         public static Vec Broadcast(float value) => VecOps.Create(value);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vec FusedMultiplyAdd(Vec a, Vec b, Vec c) => VecOps.FusedMultiplyAdd(a, b, c);
+        public static Vec FusedMultiplyAdd(Vec a, Vec b, Vec c) =>
+            KernelRegistry.HasHardwareFusedMultiplyAdd ? VecOps.FusedMultiplyAdd(a, b, c) : ExactFusedMultiplyAdd.Vector(a, b, c);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vec Add(Vec a, Vec b) => a + b;

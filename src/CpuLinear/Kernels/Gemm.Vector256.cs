@@ -24,7 +24,11 @@ public static partial class Gemm
         public static Vec Broadcast(float value) => VecOps.Create(value);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vec FusedMultiplyAdd(Vec a, Vec b, Vec c) => VecOps.FusedMultiplyAdd(a, b, c);
+        public static Vec FusedMultiplyAdd(Vec a, Vec b, Vec c) => System.Runtime.Intrinsics.X86.Fma.IsSupported
+            ? VecOps.FusedMultiplyAdd(a, b, c)
+            : VecOps.Create(
+                Vector128Lanes.FusedMultiplyAdd(a.GetLower(), b.GetLower(), c.GetLower()),
+                Vector128Lanes.FusedMultiplyAdd(a.GetUpper(), b.GetUpper(), c.GetUpper()));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vec Add(Vec a, Vec b) => a + b;
