@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
+using CpuLinear.Gpu;
 using CpuLinear.Numerics;
 using Spectre.Console;
 
@@ -53,6 +54,11 @@ internal static class InfoCommand
             ("Float mode of this thread", FloatEnvironment.CurrentMode.ToString()),
             ("Software flush path", SoftwareFlush.PathName),
         };
+        foreach (string device in ComputeBackends.DescribeDevices())
+        {
+            rows.Add(("ILGPU device", device));
+        }
+
         return rows;
     }
 
