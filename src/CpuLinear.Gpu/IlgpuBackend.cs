@@ -159,7 +159,9 @@ public sealed class IlgpuBackend : IComputeBackend
         ArrayView<float> dc = _c.View((long)m * n);
         var args = new GemmArguments
         {
-            M = m, N = n, K = k,
+            M = m,
+            N = n,
+            K = k,
             HasBias = bias.IsEmpty ? 0 : 1,
             InputThreshold = inputThreshold,
             OutputThreshold = outputThreshold,
@@ -359,7 +361,9 @@ public sealed class IlgpuBackend : IComputeBackend
             (float inner, float outer) = FusedExecutor.Thresholds(net, layer);
             var args = new GemmArguments
             {
-                M = batch, N = fanOut, K = fanIn,
+                M = batch,
+                N = fanOut,
+                K = fanIn,
                 BatchStrideA = sourceStride,
                 BatchStrideB = net.ParameterCount,
                 BatchStrideBias = net.ParameterCount,
