@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using CpuLinear.Backends;
 using CpuLinear.Checkpoints;
 using CpuLinear.Data;
+using CpuLinear.Gpu;
 using CpuLinear.Networks;
 using CpuLinear.Training;
 using Spectre.Console;
@@ -27,12 +29,19 @@ internal static class EvaluateCommand
             Description = "Use the fused dead-zone executor (ftz-elementwise only): full speed, equal to the literal program up to subnormal rounding.",
         };
 
+        var backend = new Option<string>("--backend")
+        {
+            Description = "Where the fused executor runs (with --fused): cpu (the engine), gpu (CUDA through ILGPU) or ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator). All give the same bits.",
+            DefaultValueFactory = _ => "cpu",
+        };
+
         var command = new Command("evaluate", "Print train and test accuracy and loss of a checkpoint under a float semantics.");
         command.Arguments.Add(checkpoint);
         command.Options.Add(semantics);
         command.Options.Add(threads);
         command.Options.Add(dataDir);
         command.Options.Add(fused);
+        command.Options.Add(backend);
         command.SetAction(parse => CommandErrors.Run(errors, () =>
         {
             string semanticsName = parse.GetValue(semantics)!;
@@ -44,7 +53,6 @@ internal static class EvaluateCommand
                 throw new ArgumentException($"--threads must be at least 1; got {threadCount}.");
             }
 
-            Checkpoint loaded = SafetensorsCheckpoint.Read(parse.GetValue(checkpoint)!);
             var engine = new EngineSettings { MaxThreads = threadCount };
             bool fast = parse.GetValue(fused);
             if (fast && chosen != FloatSemantics.FtzElementwise)
@@ -52,14 +60,23 @@ internal static class EvaluateCommand
                 throw new ArgumentException($"--fused computes ftz-elementwise only; drop it to run {semanticsName} literally.");
             }
 
-            IForwardExecutor executor = fast ? EvaluationExecutors.Fast(engine) : EvaluationExecutors.Reference(chosen, engine);
+            // Checked before the checkpoint is read, so a missing GPU is reported first and alone.
+            BackendKind backendKind = BackendKinds.Parse(parse.GetValue(backend)!);
+            if (backendKind != BackendKind.Cpu && !fast)
+            {
+                throw new ArgumentException($"--backend {backendKind.Name()} runs the fused executor only; add --fused (the literal float32 program runs on the CPU engine).");
+            }
+
+            using IComputeBackend? compute = fast ? ComputeBackends.Create(backendKind, engine) : null;
+            IForwardExecutor executor = compute ?? EvaluationExecutors.Reference(chosen, engine);
+            Checkpoint loaded = SafetensorsCheckpoint.Read(parse.GetValue(checkpoint)!);
             using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = parse.GetValue(dataDir), Log = errors ?? Console.Error });
             EvaluationResult train = Evaluation.Run(executor, loaded.Parameters, mnist.Train);
             EvaluationResult test = Evaluation.Run(executor, loaded.Parameters, mnist.Test);
 
             IAnsiConsole console = output ?? AnsiConsole.Console;
             var table = new Table()
-                .Title($"[bold]{Markup.Escape(Path.GetFileName(parse.GetValue(checkpoint)!))}[/]: {Markup.Escape(loaded.Parameters.Architecture.ToString())}, trained {Markup.Escape(loaded.Trainer)}/{Markup.Escape(loaded.Gradient ?? "-")}, step {loaded.Step}, run under {semanticsName} ({(fast ? "fused executor" : "literal float32 program")})")
+                .Title($"[bold]{Markup.Escape(Path.GetFileName(parse.GetValue(checkpoint)!))}[/]: {Markup.Escape(loaded.Parameters.Architecture.ToString())}, trained {Markup.Escape(loaded.Trainer)}/{Markup.Escape(loaded.Gradient ?? "-")}, step {loaded.Step}, run under {semanticsName} ({(fast ? $"fused executor on {Markup.Escape(compute!.DeviceDescription)}" : "literal float32 program")})")
                 .AddColumns("Split", "Examples", "Accuracy", "Loss");
             foreach ((string split, EvaluationResult r) in new[] { ("train", train), ("test", test) })
             {

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
+using CpuLinear.Gpu;
 using CpuLinear.Numerics;
 using Spectre.Console;
 
@@ -55,6 +56,11 @@ internal static class InfoCommand
             ("Kernel chosen", $"{CpuLinear.Kernels.KernelRegistry.Selected} ({CpuLinear.Kernels.KernelRegistry.SelectionReason})"),
             ("Kernel paths accelerated", string.Join(", ", CpuLinear.Kernels.KernelRegistry.Accelerated)),
         };
+        foreach (string device in ComputeBackends.DescribeDevices())
+        {
+            rows.Add(("ILGPU device", device));
+        }
+
         return rows;
     }
 

@@ -1,0 +1,56 @@
+using CpuLinear.Backends;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
+namespace CpuLinear.Gpu;
+
+/// <summary>The one place a backend is chosen from <c>--backend cpu|gpu|ilgpu-cpu</c>, and what ILGPU sees.</summary>
+public static class ComputeBackends
+{
+    /// <summary>Creates the backend named by <paramref name="name"/> (see <see cref="BackendKinds.Parse"/>).</summary>
+    /// <exception cref="ArgumentException">An unknown name.</exception>
+    /// <exception cref="BackendUnavailableException"><c>gpu</c> on a machine without a CUDA device.</exception>
+    public static IComputeBackend Create(string name, EngineSettings? settings = null) =>
+        Create(BackendKinds.Parse(name), settings);
+
+    /// <summary>Creates a backend of <paramref name="kind"/>; <paramref name="settings"/> applies to the CPU engine.</summary>
+    /// <exception cref="BackendUnavailableException"><see cref="BackendKind.Gpu"/> on a machine without a CUDA device.</exception>
+    public static IComputeBackend Create(BackendKind kind, EngineSettings? settings = null) => kind switch
+    {
+        BackendKind.Cpu => new CpuBackend(settings),
+        BackendKind.Gpu => IlgpuBackend.CreateCuda(),
+        BackendKind.IlgpuCpu => IlgpuBackend.CreateCpuAccelerator(),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    /// <summary>
+    /// The devices ILGPU can see, one line each ("Cuda: NVIDIA ..., 80.00 GiB"), and a line saying so when there is
+    /// no CUDA device (then <c>--backend gpu</c> is unavailable). Never throws: a failure is reported as a line.
+    /// </summary>
+    public static IReadOnlyList<string> DescribeDevices()
+    {
+        var lines = new List<string>();
+        try
+        {
+            using var context = Context.Create(builder => builder.Default());
+            foreach (Device device in context)
+            {
+                lines.Add(device.AcceleratorType == AcceleratorType.CPU
+                    ? $"{device.AcceleratorType}: {device.Name} (--backend ilgpu-cpu)"
+                    : $"{device.AcceleratorType}: {device.Name}, {DeviceMemoryExceededException.FormatBytes(device.MemorySize)}{(device.AcceleratorType == AcceleratorType.Cuda ? " (--backend gpu)" : string.Empty)}");
+            }
+
+            if (context.GetCudaDevices().Count == 0)
+            {
+                lines.Add("Cuda: no device found (--backend gpu unavailable)");
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            lines.Add($"ILGPU could not enumerate devices: {ex.Message}");
+        }
+
+        return lines;
+    }
+}

@@ -1,0 +1,72 @@
+using ILGPU;
+
+namespace CpuLinear.Gpu;
+
+/// <summary>
+/// The device kernels. Each thread owns one output element, so nothing is shared, nothing is reduced across
+/// threads, and the order of every float operation is fixed by the code below, not by the launch shape.
+/// </summary>
+internal static class DeviceKernels
+{
+    /// <summary>
+    /// One element of a batched GEMM with the fused bias and dead-zone epilogue. Index X is the column (adjacent
+    /// threads read adjacent B and write adjacent C: coalesced on a GPU), Y the row, Z the batch member.
+    /// </summary>
+    /// <remarks>
+    /// The accumulator is one FMA chain over k in increasing order starting from +0, the CPU engine's contract
+    /// (never split over k, never a tree), so the bits equal <see cref="Kernels.Gemm"/>'s. The epilogue is the
+    /// scalar form of <see cref="Kernels.DeadZone.AddBias"/>: <c>D_out(D_in(acc) + bias)</c>.
+    /// </remarks>
+    public static void Gemm<TFma>(Index3D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, GemmArguments args)
+        where TFma : struct, IFusedMultiplyAdd
+    {
+        int column = index.X, row = index.Y;
+        long member = index.Z;
+        long aRow = (member * args.BatchStrideA) + ((long)row * args.K);
+        long bColumn = (member * args.BatchStrideB) + args.OffsetB + column;
+        TFma fma = default;
+        float accumulator = 0f;
+        for (int p = 0; p < args.K; p++)
+        {
+            accumulator = fma.Apply(a[aRow + p], b[bColumn + ((long)p * args.N)], accumulator);
+        }
+
+        float value = DeadZone(accumulator, args.InputThreshold);
+        if (args.HasBias != 0)
+        {
+            float beta = bias[(member * args.BatchStrideBias) + args.OffsetBias + column];
+            value += args.FlushBias != 0 ? DeadZone(beta, args.InputThreshold) : beta;
+        }
+
+        c[(member * args.BatchStrideC) + ((long)row * args.N) + column] = DeadZone(value, args.OutputThreshold);
+    }
+
+    /// <summary><c>values[i] = D_t(values[i])</c>.</summary>
+    public static void DeadZoneInPlace(Index1D index, ArrayView<float> values, float threshold) =>
+        values[index] = DeadZone(values[index], threshold);
+
+    /// <summary><c>values[r, j] = D_out(D_in(values[r, j]) + bias[j])</c> over row-major rows of <c>bias.Length</c> columns.</summary>
+    public static void AddBiasDeadZone(Index1D index, ArrayView<float> values, ArrayView<float> bias, float inputThreshold, float outputThreshold)
+    {
+        int column = (int)(index % bias.Length);
+        values[index] = DeadZone(DeadZone(values[index], inputThreshold) + bias[column], outputThreshold);
+    }
+
+    /// <summary>
+    /// <c>members[z, i] = base[i] + members[z, i]</c>: turns perturbations into member parameter vectors with
+    /// one float32 add each, the same rounding as the CPU backend's host-side add. X is the parameter, Y the member.
+    /// </summary>
+    public static void AddBase(Index2D index, ArrayView<float> members, ArrayView<float> baseParameters)
+    {
+        long at = ((long)index.Y * baseParameters.Length) + index.X;
+        members[at] = baseParameters[index.X] + members[at];
+    }
+
+    /// <summary>
+    /// <c>D_t(v) = |v| &lt; t ? ±0 : v</c> by compare and select, as <see cref="Kernels.DeadZone"/> computes it: the
+    /// sign bit is kept, NaN fails the compare and passes through, and no device flush-to-zero is involved
+    /// (so a subnormal is flushed only because the threshold says so).
+    /// </summary>
+    public static float DeadZone(float value, float threshold) =>
+        Math.Abs(value) < threshold ? Interop.IntAsFloat(Interop.FloatAsInt(value) & 0x8000_0000u) : value;
+}

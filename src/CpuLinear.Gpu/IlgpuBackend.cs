@@ -1,0 +1,419 @@
+using CommunityToolkit.HighPerformance;
+using CpuLinear.Backends;
+using CpuLinear.Networks;
+using CpuLinear.Training;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace CpuLinear.Gpu;
+
+/// <summary>
+/// <see cref="IComputeBackend"/> on ILGPU: a CUDA device (<see cref="BackendKind.Gpu"/>) or ILGPU's CPU
+/// accelerator (<see cref="BackendKind.IlgpuCpu"/>, how CI runs these kernels without a GPU). Its results are
+/// the same bits as <see cref="CpuBackend"/>'s.
+/// </summary>
+/// <remarks>
+/// <para>
+/// What runs where: GEMMs with their bias and dead-zone epilogue, element-wise flushes, the member vectors
+/// <c>base + perturbation</c> and the whole fused forward pass run on the device; the softmax cross-entropy
+/// runs on the host from the device's logits, because the CPU reference computes it with the runtime's double
+/// <see cref="Math.Exp"/> and <see cref="Math.Log(double)"/>, whose bits a device's exp and log do not reproduce. That is
+/// batch x classes floats back per member, small next to the forward pass.
+/// </para>
+/// <para>
+/// Memory: every buffer is allocated on first use and kept, growing only when a larger problem arrives, all
+/// within a budget (by default 85% of a CUDA device's memory). A population is evaluated in chunks of as many
+/// members as fit the budget; when not even one member fits, <see cref="DeviceMemoryExceededException"/> names the size.
+/// </para>
+/// <para>
+/// Kernels compile with <see cref="MathMode.Default"/>: ILGPU's fast-math mode would emit <c>.ftz</c> and
+/// approximate division. Dead zones are explicit compare-and-select, never the device's flush-to-zero.
+/// </para>
+/// </remarks>
+public sealed class IlgpuBackend : IComputeBackend
+{
+    /// <summary>Fraction of a CUDA device's memory the backend budgets for itself, leaving room for the driver and other users.</summary>
+    public const double DefaultDeviceMemoryFraction = 0.85;
+
+    private readonly Context _context;
+    private readonly Accelerator _accelerator;
+    private readonly DeviceMemoryPool _pool;
+    private readonly Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArguments> _gemm;
+    private readonly Action<Index1D, ArrayView<float>, float> _deadZone;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float, float> _addBias;
+    private readonly Action<Index2D, ArrayView<float>, ArrayView<float>> _addBase;
+    private readonly DeviceBuffer _a, _b, _bias, _c, _inputs, _base, _members, _front, _back, _logits;
+    private float[] _staging = [], _hostLogits = [];
+
+    private IlgpuBackend(BackendKind kind, Context context, Accelerator accelerator, long? memoryBudgetBytes)
+    {
+        Kind = kind;
+        _context = context;
+        _accelerator = accelerator;
+        DeviceDescription = $"{accelerator.AcceleratorType} accelerator: {accelerator.Name}";
+        long budget = memoryBudgetBytes ?? DefaultBudget(accelerator);
+        if (budget <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(memoryBudgetBytes), budget, "The device memory budget must be positive.");
+        }
+
+        _pool = new DeviceMemoryPool(accelerator, budget, DeviceDescription);
+        (_gemm, _deadZone, _addBias, _addBase) = accelerator.AcceleratorType == AcceleratorType.Cuda
+            ? LoadKernels<PtxFusedMultiplyAdd>(accelerator)
+            : LoadKernels<CpuFusedMultiplyAdd>(accelerator);
+        _a = _pool.Create("GEMM operand A");
+        _b = _pool.Create("GEMM operand B");
+        _bias = _pool.Create("bias");
+        _c = _pool.Create("GEMM result");
+        _inputs = _pool.Create("minibatch inputs");
+        _base = _pool.Create("base parameters");
+        _members = _pool.Create("member parameters");
+        _front = _pool.Create("activations (front)");
+        _back = _pool.Create("activations (back)");
+        _logits = _pool.Create("logits");
+    }
+
+    /// <inheritdoc />
+    public BackendKind Kind { get; }
+
+    /// <inheritdoc />
+    public string DeviceDescription { get; }
+
+    /// <inheritdoc />
+    public FloatSemantics Semantics => FloatSemantics.FtzElementwise;
+
+    /// <summary>Bytes of device memory this backend may hold.</summary>
+    public long MemoryBudgetBytes => _pool.BudgetBytes;
+
+    /// <summary>Bytes of device memory held now (buffers are kept between calls).</summary>
+    public long AllocatedBytes => _pool.AllocatedBytes;
+
+    /// <summary>Device allocations made so far; repeated calls of the same size add none.</summary>
+    public int AllocationCount => _pool.AllocationCount;
+
+    /// <summary>Members evaluated per device pass by the last population call (the population, or a chunk of it).</summary>
+    public int LastChunkSize { get; private set; }
+
+    /// <summary>Creates the backend on the first CUDA device.</summary>
+    /// <param name="memoryBudgetBytes">Device bytes the backend may use; null for 85% of the device's memory.</param>
+    /// <exception cref="BackendUnavailableException">ILGPU finds no CUDA device (or no CUDA driver).</exception>
+    public static IlgpuBackend CreateCuda(long? memoryBudgetBytes = null)
+    {
+        Context context;
+        try
+        {
+            context = Context.Create(builder => builder.Cuda().Math(MathMode.Default));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new BackendUnavailableException($"--backend gpu needs a CUDA device, and ILGPU could not initialise CUDA here ({ex.Message}). Use --backend cpu, or --backend ilgpu-cpu to run the GPU kernels on the CPU.", ex);
+        }
+
+        try
+        {
+            if (context.GetCudaDevices().Count == 0)
+            {
+                throw new BackendUnavailableException("--backend gpu needs a CUDA device and ILGPU found none on this machine. Use --backend cpu, or --backend ilgpu-cpu to run the GPU kernels on the CPU.");
+            }
+
+            Accelerator accelerator = context.CreateCudaAccelerator(0);
+            return Create(BackendKind.Gpu, context, accelerator, memoryBudgetBytes);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Creates the backend on ILGPU's CPU accelerator: the device kernels, run by the CPU.</summary>
+    /// <param name="memoryBudgetBytes">Bytes the backend may use; null for a quarter of the memory available to the process.</param>
+    public static IlgpuBackend CreateCpuAccelerator(long? memoryBudgetBytes = null)
+    {
+        var context = Context.Create(builder => builder.CPU().Math(MathMode.Default));
+        try
+        {
+            return Create(BackendKind.IlgpuCpu, context, context.CreateCPUAccelerator(0), memoryBudgetBytes);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Gemm(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, float inputThreshold, float outputThreshold, Span<float> c)
+    {
+        BackendArguments.ValidateGemm(m, n, k, a.Length, b.Length, bias.Length, c.Length);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        ArrayView<float> da = _a.Upload(a[..(m * k)]);
+        ArrayView<float> db = _b.Upload(b[..(k * n)]);
+        ArrayView<float> dbias = _bias.Upload(bias);
+        ArrayView<float> dc = _c.View((long)m * n);
+        var args = new GemmArguments
+        {
+            M = m,
+            N = n,
+            K = k,
+            HasBias = bias.IsEmpty ? 0 : 1,
+            InputThreshold = inputThreshold,
+            OutputThreshold = outputThreshold,
+        };
+        // An empty bias is still a view of a live buffer (HasBias = 0: never read).
+        _gemm(new Index3D(n, m, 1), da, db, dbias, dc, args);
+        Download(dc, c[..(m * n)]);
+    }
+
+    /// <inheritdoc />
+    public void DeadZone(Span<float> values, float threshold)
+    {
+        if (values.IsEmpty)
+        {
+            return;
+        }
+
+        ArrayView<float> view = _c.Upload(values);
+        _deadZone(new Index1D(values.Length), view, threshold);
+        Download(view, values);
+    }
+
+    /// <inheritdoc />
+    public void AddBiasDeadZone(Span<float> values, ReadOnlySpan<float> bias, float inputThreshold, float outputThreshold)
+    {
+        if (BackendArguments.ValidateBiasRows(values.Length, bias.Length) == 0)
+        {
+            return;
+        }
+
+        ArrayView<float> view = _c.Upload(values);
+        _addBias(new Index1D(values.Length), view, _bias.Upload(bias), inputThreshold, outputThreshold);
+        Download(view, values);
+    }
+
+    /// <inheritdoc />
+    public void Forward(NetworkParameters parameters, ReadOnlySpan2D<float> inputs, Span2D<float> logits)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        NetworkArchitecture net = parameters.Architecture;
+        ForwardShapes.Validate(net, inputs, logits);
+        if (inputs.Height == 0)
+        {
+            return;
+        }
+
+        ArrayView<float> deviceLogits = ForwardOnDevice(net, _members.Upload(parameters.Values), 1, UploadInputs(inputs), inputs.Height);
+        HostLogits(deviceLogits);
+        new ReadOnlySpan2D<float>(_hostLogits, 0, inputs.Height, net.Outputs, 0).CopyTo(logits);
+    }
+
+    /// <inheritdoc />
+    public EvaluationResult EvaluateBatch(NetworkParameters parameters, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        NetworkArchitecture net = parameters.Architecture;
+        BackendArguments.ValidateBatch(net, inputs, labels);
+        if (inputs.Height == 0)
+        {
+            return new EvaluationResult(0, 0, 0);
+        }
+
+        ArrayView<float> deviceLogits = ForwardOnDevice(net, _members.Upload(parameters.Values), 1, UploadInputs(inputs), inputs.Height);
+        HostLogits(deviceLogits);
+        return BackendArguments.Score(new ReadOnlySpan2D<float>(_hostLogits, 0, inputs.Height, net.Outputs, 0), labels);
+    }
+
+    /// <inheritdoc />
+    public void EvaluatePopulation(NetworkArchitecture architecture, ReadOnlySpan<float> members, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        int population = BackendArguments.ValidatePopulation(architecture, members.Length, results.Length, nameof(members));
+        BackendArguments.ValidateBatch(architecture, inputs, labels);
+        EvaluateChunks(architecture, null, members, inputs, labels, results, population);
+    }
+
+    /// <inheritdoc />
+    public void EvaluatePopulation(NetworkParameters baseParameters, ReadOnlySpan<float> perturbations, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(baseParameters);
+        NetworkArchitecture net = baseParameters.Architecture;
+        int population = BackendArguments.ValidatePopulation(net, perturbations.Length, results.Length, nameof(perturbations));
+        BackendArguments.ValidateBatch(net, inputs, labels);
+        EvaluateChunks(net, baseParameters.Values, perturbations, inputs, labels, results, population);
+    }
+
+    /// <summary>Frees every device buffer, then the accelerator and the ILGPU context.</summary>
+    public void Dispose()
+    {
+        _pool.Dispose();
+        _accelerator.Dispose();
+        _context.Dispose();
+    }
+
+    /// <summary>
+    /// How many members one device pass may hold: what the budget leaves after the buffers this plan does not
+    /// touch and the shared ones (minibatch, base vector), divided by one member's parameters, activations and logits.
+    /// </summary>
+    internal int PlanChunk(NetworkArchitecture net, int batch, bool withBase, int population)
+    {
+        long count = net.ParameterCount;
+        long widest = net.Widths.Skip(1).SkipLast(1).DefaultIfEmpty(0).Max();
+        long perMember = (count + (2 * batch * widest) + ((long)batch * net.Outputs)) * sizeof(float);
+        long shared = (((long)batch * net.Inputs) + (withBase ? count : 0)) * sizeof(float);
+        long available = _pool.BudgetBytes - _pool.BytesOutside(_inputs, _base, _members, _front, _back, _logits) - shared;
+        long fits = available / perMember;
+        if (fits < 1)
+        {
+            throw new DeviceMemoryExceededException(
+                $"One member of {net} with a minibatch of {batch} rows", shared + perMember + _pool.BytesOutside(_inputs, _base, _members, _front, _back, _logits), _pool.BudgetBytes, DeviceDescription);
+        }
+
+        return (int)Math.Min(population, fits);
+    }
+
+    private static IlgpuBackend Create(BackendKind kind, Context context, Accelerator accelerator, long? memoryBudgetBytes)
+    {
+        try
+        {
+            return new IlgpuBackend(kind, context, accelerator, memoryBudgetBytes);
+        }
+        catch
+        {
+            accelerator.Dispose();
+            throw;
+        }
+    }
+
+    private static long DefaultBudget(Accelerator accelerator) => accelerator.AcceleratorType == AcceleratorType.CPU
+        ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4
+        : (long)(accelerator.MemorySize * DefaultDeviceMemoryFraction);
+
+    private static (
+        Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArguments>,
+        Action<Index1D, ArrayView<float>, float>,
+        Action<Index1D, ArrayView<float>, ArrayView<float>, float, float>,
+        Action<Index2D, ArrayView<float>, ArrayView<float>>) LoadKernels<TFma>(Accelerator accelerator)
+        where TFma : struct, IFusedMultiplyAdd =>
+        (accelerator.LoadAutoGroupedStreamKernel<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArguments>(DeviceKernels.Gemm<TFma>),
+         accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(DeviceKernels.DeadZoneInPlace),
+         accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float>(DeviceKernels.AddBiasDeadZone),
+         accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>>(DeviceKernels.AddBase));
+
+    private void EvaluateChunks(NetworkArchitecture net, float[]? baseValues, ReadOnlySpan<float> vectors, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results, int population)
+    {
+        if (population == 0)
+        {
+            return;
+        }
+
+        int batch = inputs.Height, count = net.ParameterCount, classes = net.Outputs;
+        int chunk = PlanChunk(net, batch, baseValues is not null, population);
+        LastChunkSize = chunk;
+        ArrayView<float> deviceInputs = UploadInputs(inputs);
+        ArrayView<float> deviceBase = baseValues is null ? default : _base.Upload(baseValues);
+        for (int first = 0; first < population; first += chunk)
+        {
+            int size = Math.Min(chunk, population - first);
+            ArrayView<float> deviceMembers = _members.Upload(vectors.Slice(first * count, size * count));
+            if (baseValues is not null)
+            {
+                _addBase(new Index2D(count, size), deviceMembers, deviceBase);
+            }
+
+            ArrayView<float> deviceLogits = batch == 0 ? default : ForwardOnDevice(net, deviceMembers, size, deviceInputs, batch);
+            if (batch > 0)
+            {
+                HostLogits(deviceLogits);
+            }
+
+            for (int p = 0; p < size; p++)
+            {
+                // Scored on the host in member order, each with the CPU's exact loss arithmetic.
+                results[first + p] = BackendArguments.Score(new ReadOnlySpan2D<float>(_hostLogits, p * batch * classes, batch, classes, 0), labels);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The fused forward pass of <paramref name="members"/> member vectors (back to back in <paramref name="parameters"/>)
+    /// on one shared minibatch: per layer one batched GEMM, <c>hₗ = D(D(hₗ₋₁·Wₗ) + D(bₗ))</c> with the thresholds of
+    /// <see cref="FusedExecutor"/>. Returns the logits, member-major (members x batch x classes).
+    /// </summary>
+    private ArrayView<float> ForwardOnDevice(NetworkArchitecture net, ArrayView<float> parameters, int members, ArrayView<float> inputs, int batch)
+    {
+        long widest = net.Widths.Skip(1).SkipLast(1).DefaultIfEmpty(0).Max();
+        ArrayView<float> front = widest == 0 ? default : _front.View(members * batch * widest);
+        ArrayView<float> back = widest == 0 ? default : _back.View(members * batch * widest);
+        ArrayView<float> logits = _logits.View((long)members * batch * net.Outputs);
+        ArrayView<float> source = inputs;
+        long sourceStride = 0;  // every member reads the same minibatch
+        for (int layer = 0; layer < net.LayerCount; layer++)
+        {
+            int fanIn = net.Widths[layer], fanOut = net.Widths[layer + 1];
+            bool last = layer == net.LayerCount - 1;
+            ArrayView<float> destination = last ? logits : front;
+            (float inner, float outer) = FusedExecutor.Thresholds(net, layer);
+            var args = new GemmArguments
+            {
+                M = batch,
+                N = fanOut,
+                K = fanIn,
+                BatchStrideA = sourceStride,
+                BatchStrideB = net.ParameterCount,
+                BatchStrideBias = net.ParameterCount,
+                BatchStrideC = (long)batch * fanOut,
+                OffsetB = net.WeightOffset(layer),
+                OffsetBias = net.BiasOffset(layer),
+                HasBias = 1,
+                FlushBias = 1,
+                InputThreshold = inner,
+                OutputThreshold = outer,
+            };
+            _gemm(new Index3D(fanOut, batch, members), source, parameters, parameters, destination, args);
+            source = destination;
+            sourceStride = (long)batch * fanOut;
+            (front, back) = (back, front);
+        }
+
+        return logits;
+    }
+
+    private ArrayView<float> UploadInputs(ReadOnlySpan2D<float> inputs)
+    {
+        if (inputs.TryGetSpan(out ReadOnlySpan<float> dense))
+        {
+            return _inputs.Upload(dense);
+        }
+
+        int length = inputs.Height * inputs.Width;
+        if (_staging.Length < length)
+        {
+            _staging = GC.AllocateUninitializedArray<float>(length);
+        }
+
+        inputs.CopyTo(_staging.AsSpan(0, length));
+        return _inputs.Upload(_staging.AsSpan(0, length));
+    }
+
+    private void HostLogits(ArrayView<float> deviceLogits)
+    {
+        if (_hostLogits.Length < deviceLogits.Length)
+        {
+            _hostLogits = GC.AllocateUninitializedArray<float>((int)deviceLogits.Length);
+        }
+
+        Download(deviceLogits, _hostLogits.AsSpan(0, (int)deviceLogits.Length));
+    }
+
+    private void Download(ArrayView<float> source, Span<float> destination)
+    {
+        _accelerator.Synchronize();
+        source.CopyToCPU(destination);
+    }
+}

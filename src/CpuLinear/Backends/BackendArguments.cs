@@ -1,0 +1,90 @@
+using CommunityToolkit.HighPerformance;
+using CpuLinear.Networks;
+using CpuLinear.Training;
+
+namespace CpuLinear.Backends;
+
+/// <summary>
+/// Argument checks and the host-side loss shared by every backend, so they reject the same inputs with the
+/// same messages and score logits with the same arithmetic.
+/// </summary>
+internal static class BackendArguments
+{
+    public static void ValidateGemm(int m, int n, int k, int aLength, int bLength, int biasLength, int cLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        RequireLength("A", aLength, (long)m * k);
+        RequireLength("B", bLength, (long)k * n);
+        RequireLength("C", cLength, (long)m * n);
+        if (biasLength != 0 && biasLength != n)
+        {
+            throw new ArgumentException($"The bias has {biasLength} values; it must have {n} (one per column) or none.", "bias");
+        }
+    }
+
+    public static int ValidateBiasRows(int valuesLength, int biasLength)
+    {
+        if (biasLength == 0 ? valuesLength != 0 : valuesLength % biasLength != 0)
+        {
+            throw new ArgumentException($"{valuesLength} values are not whole rows of {biasLength} columns.", "values");
+        }
+
+        return biasLength == 0 ? 0 : valuesLength / biasLength;
+    }
+
+    public static void ValidateBatch(NetworkArchitecture net, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels)
+    {
+        if (inputs.Width != net.Inputs)
+        {
+            throw new ArgumentException($"The network {net} takes {net.Inputs} inputs per row; the batch has {inputs.Width}.", nameof(inputs));
+        }
+
+        if (labels.Length != inputs.Height)
+        {
+            throw new ArgumentException($"{inputs.Height} input rows but {labels.Length} labels.", nameof(labels));
+        }
+    }
+
+    /// <summary>Checks a population's shape and returns P.</summary>
+    public static int ValidatePopulation(NetworkArchitecture net, int membersLength, int resultsLength, string name)
+    {
+        int count = net.ParameterCount;
+        if (membersLength % count != 0)
+        {
+            throw new ArgumentException($"{membersLength} floats are not whole parameter vectors of {net} ({count} parameters each).", name);
+        }
+
+        int population = membersLength / count;
+        if (resultsLength != population)
+        {
+            throw new ArgumentException($"{population} members but room for {resultsLength} results.", "results");
+        }
+
+        return population;
+    }
+
+    /// <summary>
+    /// Mean loss and accuracy of one batch of logits: <see cref="SoftmaxCrossEntropy.Evaluate"/> (rows in index
+    /// order, double) divided by the row count exactly as <see cref="Evaluation.Run"/> does for one chunk.
+    /// </summary>
+    public static EvaluationResult Score(ReadOnlySpan2D<float> logits, ReadOnlySpan<byte> labels)
+    {
+        if (logits.Height == 0)
+        {
+            return new EvaluationResult(0, 0, 0);
+        }
+
+        double total = SoftmaxCrossEntropy.Evaluate(logits, labels, Span2D<float>.Empty, 0f, out int correct);
+        return new EvaluationResult((double)correct / logits.Height, total / logits.Height, logits.Height);
+    }
+
+    private static void RequireLength(string name, int length, long needed)
+    {
+        if (length < needed)
+        {
+            throw new ArgumentException($"{name} holds {length} floats; the shape needs {needed}.", name);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using CommunityToolkit.HighPerformance;
+using CpuLinear.Networks;
+using CpuLinear.Training;
+
+namespace CpuLinear.Backends;
+
+/// <summary>
+/// Where the engine's float32 work runs: the CPU engine (<see cref="CpuBackend"/>) or an accelerator
+/// (the ILGPU backend in <c>CpuLinear.Gpu</c>). Every implementation computes the same bits.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The contract that makes backends interchangeable: each GEMM output element is one fused-multiply-add chain
+/// over k in increasing order starting from +0 (<see cref="Kernels.Gemm"/>); dead zones are explicit
+/// compare-and-select, never a device's flush-to-zero; loss sums combine rows in index order, in double,
+/// exactly as <see cref="SoftmaxCrossEntropy"/> does. The forward pass is the fused dead-zone form of
+/// <see cref="FloatSemantics.FtzElementwise"/> (<see cref="FusedExecutor"/>).
+/// </para>
+/// <para>
+/// A backend keeps scratch and device buffers between calls (allocated once, grown when a larger problem
+/// arrives), so it is not thread-safe: use one per thread. Dispose it to release device memory.
+/// </para>
+/// <para>
+/// Dead-zone thresholds: <c>D_t(v) = |v| &lt; t ? ±0 : v</c> (sign kept, NaN and infinity untouched); a
+/// threshold of 0 turns that dead zone off.
+/// </para>
+/// </remarks>
+public interface IComputeBackend : IForwardExecutor, IDisposable
+{
+    /// <summary>The backend's name as <c>--backend</c> spells it.</summary>
+    BackendKind Kind { get; }
+
+    /// <summary>The device the work runs on, in words (for logs and <c>cpulinear info</c>).</summary>
+    string DeviceDescription { get; }
+
+    /// <summary>
+    /// <c>C = D_out(D_in(A·B) + bias)</c> for dense row-major A (m x k), B (k x n), C (m x n).
+    /// </summary>
+    /// <param name="m">Rows of A and C.</param>
+    /// <param name="n">Columns of B and C.</param>
+    /// <param name="k">Columns of A, rows of B.</param>
+    /// <param name="a">A, <c>m·k</c> floats.</param>
+    /// <param name="b">B, <c>k·n</c> floats.</param>
+    /// <param name="bias">
+    /// <c>n</c> values added after <c>D_in</c>, used as given (not flushed); empty for no add at all (which is
+    /// not the same as adding zeros: <c>-0 + +0</c> is <c>+0</c>).
+    /// </param>
+    /// <param name="inputThreshold">Threshold of <c>D_in</c> (0: off).</param>
+    /// <param name="outputThreshold">Threshold of <c>D_out</c> (0: off).</param>
+    /// <param name="c">C, <c>m·n</c> floats, overwritten.</param>
+    /// <exception cref="ArgumentException">A span is shorter than its shape or the bias length is neither 0 nor n.</exception>
+    /// <exception cref="DeviceMemoryExceededException">The operands do not fit the device.</exception>
+    void Gemm(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, float inputThreshold, float outputThreshold, Span<float> c);
+
+    /// <summary>Element-wise flush in place: <c>values[i] = D_t(values[i])</c> (DAZ/FTZ in the units <paramref name="threshold"/> is given in).</summary>
+    void DeadZone(Span<float> values, float threshold);
+
+    /// <summary>
+    /// Flushed bias add in place on row-major rows: <c>values[r, j] = D_out(D_in(values[r, j]) + bias[j])</c>,
+    /// the element-wise half of the GEMM epilogue.
+    /// </summary>
+    /// <exception cref="ArgumentException">The values are not whole rows of <c>bias.Length</c> columns.</exception>
+    void AddBiasDeadZone(Span<float> values, ReadOnlySpan<float> bias, float inputThreshold, float outputThreshold);
+
+    /// <summary>
+    /// Forward pass then softmax cross-entropy on one batch: mean loss and argmax accuracy, with the loss
+    /// summed over rows in index order in double exactly as <see cref="SoftmaxCrossEntropy.Evaluate"/> does.
+    /// </summary>
+    EvaluationResult EvaluateBatch(NetworkParameters parameters, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels);
+
+    /// <summary>
+    /// Evaluates P parameter vectors on one shared minibatch (an evolution-strategies generation).
+    /// </summary>
+    /// <param name="architecture">The network every member instantiates.</param>
+    /// <param name="members">P flat parameter vectors back to back (<c>P · ParameterCount</c> floats).</param>
+    /// <param name="inputs">The minibatch (batch x inputs).</param>
+    /// <param name="labels">Its labels.</param>
+    /// <param name="results">Receives member p's mean loss and accuracy at index p (length P).</param>
+    /// <exception cref="DeviceMemoryExceededException">Not even one member and the minibatch fit the device.</exception>
+    void EvaluatePopulation(NetworkArchitecture architecture, ReadOnlySpan<float> members, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results);
+
+    /// <summary>
+    /// Evaluates members <c>θ_p = base + perturbations[p]</c> (one float32 add per parameter, the same rounding on
+    /// every backend) on one shared minibatch. Antithetic pairs are passed as two rows, <c>+σε</c> and <c>−σε</c>.
+    /// </summary>
+    /// <param name="baseParameters">The centre of the population (the current parameters).</param>
+    /// <param name="perturbations">P scaled perturbations back to back (<c>P · ParameterCount</c> floats).</param>
+    /// <param name="inputs">The minibatch (batch x inputs).</param>
+    /// <param name="labels">Its labels.</param>
+    /// <param name="results">Receives member p's mean loss and accuracy at index p (length P).</param>
+    /// <exception cref="DeviceMemoryExceededException">Not even one member and the minibatch fit the device.</exception>
+    void EvaluatePopulation(NetworkParameters baseParameters, ReadOnlySpan<float> perturbations, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results);
+}

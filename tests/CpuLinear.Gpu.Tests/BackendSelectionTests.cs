@@ -1,0 +1,95 @@
+using CpuLinear.Backends;
+using CpuLinear.Cli.Commands;
+using ILGPU;
+using ILGPU.Runtime.Cuda;
+
+namespace CpuLinear.Gpu.Tests;
+
+/// <summary><c>--backend cpu|gpu|ilgpu-cpu</c>: parsing, creation, and the one-line error when no CUDA device exists.</summary>
+public sealed class BackendSelectionTests
+{
+    private static bool HasCudaDevice()
+    {
+        using var context = Context.Create(builder => builder.Cuda());
+        return context.GetCudaDevices().Count > 0;
+    }
+
+    [Theory]
+    [InlineData("cpu", BackendKind.Cpu)]
+    [InlineData("GPU", BackendKind.Gpu)]
+    [InlineData(" ilgpu-cpu ", BackendKind.IlgpuCpu)]
+    public void Names_parse_and_round_trip(string name, BackendKind kind)
+    {
+        Assert.Equal(kind, BackendKinds.Parse(name));
+        Assert.Equal(name.Trim().ToLowerInvariant(), kind.Name());
+    }
+
+    [Fact]
+    public void An_unknown_name_lists_the_choices()
+    {
+        ArgumentException error = Assert.Throws<ArgumentException>(() => BackendKinds.Parse("tpu"));
+        Assert.Contains(BackendKinds.Choices, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("cpu")]
+    [InlineData("ilgpu-cpu")]
+    public void Cpu_backends_are_always_available(string name)
+    {
+        using IComputeBackend backend = ComputeBackends.Create(name);
+        Assert.Equal(BackendKinds.Parse(name), backend.Kind);
+        Assert.False(string.IsNullOrWhiteSpace(backend.DeviceDescription));
+    }
+
+    [Fact]
+    public void Gpu_without_a_cuda_device_throws_a_clear_exception()
+    {
+        if (HasCudaDevice())
+        {
+            // On a CUDA machine the same call must succeed instead.
+            using IComputeBackend backend = ComputeBackends.Create("gpu");
+            Assert.Equal(BackendKind.Gpu, backend.Kind);
+            return;
+        }
+
+        BackendUnavailableException error = Assert.Throws<BackendUnavailableException>(() => ComputeBackends.Create("gpu"));
+        Assert.Contains("CUDA", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--backend ilgpu-cpu", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Device_listing_names_the_cpu_accelerator_and_the_cuda_state()
+    {
+        IReadOnlyList<string> lines = ComputeBackends.DescribeDevices();
+        Assert.Contains(lines, l => l.StartsWith("CPU:", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Cuda:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Evaluate_with_gpu_and_no_cuda_prints_one_line_and_fails()
+    {
+        var errors = new StringWriter();
+        int exit = EvaluateCommand.Create(errors: errors).Parse(["no-such.safetensors", "--fused", "--backend", "gpu"]).Invoke();
+        Assert.Equal(1, exit);
+        string text = errors.ToString();
+        if (HasCudaDevice())
+        {
+            // With a CUDA device the backend starts and the missing checkpoint is what fails.
+            Assert.Contains("no-such.safetensors", text, StringComparison.Ordinal);
+            return;
+        }
+
+        Assert.StartsWith("error: --backend gpu needs a CUDA device", text, StringComparison.Ordinal);
+        Assert.Single(text.TrimEnd().Split('\n'));
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_with_an_ilgpu_backend_requires_the_fused_path()
+    {
+        var errors = new StringWriter();
+        int exit = EvaluateCommand.Create(errors: errors).Parse(["no-such.safetensors", "--backend", "ilgpu-cpu"]).Invoke();
+        Assert.Equal(1, exit);
+        Assert.Contains("--fused", errors.ToString(), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,61 @@
+namespace CpuLinear.Gpu.Tests;
+
+/// <summary>The backend contract written as plainly as possible, one scalar operation at a time.</summary>
+internal static class Reference
+{
+    /// <summary><c>D_t(v) = |v| &lt; t ? ±0 : v</c>.</summary>
+    public static float DeadZone(float value, float threshold) =>
+        MathF.Abs(value) < threshold ? (float.IsNegative(value) ? -0f : 0f) : value;
+
+    /// <summary>Each output: one FMA chain over k in increasing order from +0, then <c>D_out(D_in(acc) + bias)</c>.</summary>
+    public static float[] Gemm(int m, int n, int k, float[] a, float[] b, float[]? bias, float inner, float outer)
+    {
+        var c = new float[m * n];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                float acc = 0f;
+                for (int p = 0; p < k; p++)
+                {
+                    acc = MathF.FusedMultiplyAdd(a[(i * k) + p], b[(p * n) + j], acc);
+                }
+
+                float v = DeadZone(acc, inner);
+                if (bias is not null)
+                {
+                    v += bias[j];
+                }
+
+                c[(i * n) + j] = DeadZone(v, outer);
+            }
+        }
+
+        return c;
+    }
+
+    public static uint[] Bits(ReadOnlySpan<float> values)
+    {
+        var bits = new uint[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            bits[i] = BitConverter.SingleToUInt32Bits(values[i]);
+        }
+
+        return bits;
+    }
+
+    /// <summary>Asserts equal bits and names the first differing element in hex.</summary>
+    public static void SameBits(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            uint e = BitConverter.SingleToUInt32Bits(expected[i]), a = BitConverter.SingleToUInt32Bits(actual[i]);
+            if (e != a)
+            {
+                Assert.Fail($"{what}: element {i} is 0x{a:X8} ({actual[i]:R}), expected 0x{e:X8} ({expected[i]:R}).");
+            }
+        }
+    }
+}
