@@ -24,6 +24,7 @@ internal static class EvaluateCommand
         };
         var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets." };
+        var limit = new Option<int?>("--limit") { Description = "Measure on the first N examples of each split only (quick checks)." };
         var fused = new Option<bool>("--fused")
         {
             Description = "Use the fused dead-zone executor (ftz-elementwise only): full speed, equal to the literal program up to subnormal rounding.",
@@ -40,6 +41,7 @@ internal static class EvaluateCommand
         command.Options.Add(semantics);
         command.Options.Add(threads);
         command.Options.Add(dataDir);
+        command.Options.Add(limit);
         command.Options.Add(fused);
         command.Options.Add(backend);
         command.SetAction(parse => CommandErrors.Run(errors, () =>
@@ -71,8 +73,14 @@ internal static class EvaluateCommand
             IForwardExecutor executor = compute ?? EvaluationExecutors.Reference(chosen, engine);
             Checkpoint loaded = SafetensorsCheckpoint.Read(parse.GetValue(checkpoint)!);
             using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = parse.GetValue(dataDir), Log = errors ?? Console.Error });
-            EvaluationResult train = Evaluation.Run(executor, loaded.Parameters, mnist.Train);
-            EvaluationResult test = Evaluation.Run(executor, loaded.Parameters, mnist.Test);
+            int? first = parse.GetValue(limit);
+            if (first < 1)
+            {
+                throw new ArgumentException($"--limit must be at least 1; got {first}.");
+            }
+
+            EvaluationResult train = Evaluation.Run(executor, loaded.Parameters, mnist.Train, first);
+            EvaluationResult test = Evaluation.Run(executor, loaded.Parameters, mnist.Test, first);
 
             IAnsiConsole console = output ?? AnsiConsole.Console;
             var table = new Table()

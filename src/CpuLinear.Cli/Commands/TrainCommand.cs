@@ -33,7 +33,7 @@ internal static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var outDir = new Option<string>("--out") { Description = "Folder for the checkpoints.", DefaultValueFactory = _ => "checkpoints" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets (default: $CPULINEAR_DATA, else the user cache folder)." };
-        var limit = new Option<int?>("--limit") { Description = "Train on the first N training examples only (quick runs)." };
+        var limit = new Option<int?>("--limit") { Description = "Train and measure on the first N training and the first N test examples only (quick runs)." };
 
         var command = new Command("train", "Train the 784-512-512-10 network on MNIST and write safetensors checkpoints.");
         foreach (Option option in new Option[] { method, gradient, epochs, batch, lr, seed, threads, outDir, dataDir, limit })
@@ -107,7 +107,7 @@ internal static class TrainCommand
                 trainer.TrainEpoch(data.Train, epoch, run.Batch, rate, run.Seed, run.Limit, done => task.Value = done);
             });
             train = Evaluation.Run(evaluator, parameters, data.Train, run.Limit);
-            test = Evaluation.Run(evaluator, parameters, data.Test);
+            test = Evaluation.Run(evaluator, parameters, data.Test, run.Limit);
             SafetensorsCheckpoint.Write(path, new Checkpoint(parameters, semantics, "bp", CheckpointNames.Of(mode), run.Seed, trainer.Optimizer.Step,
                 trainer.Optimizer.FirstMoment, trainer.Optimizer.SecondMoment)
             {
@@ -125,9 +125,9 @@ internal static class TrainCommand
         IForwardExecutor literal = EvaluationExecutors.Reference(FloatSemantics.FtzElementwise, run.Engine);
         IForwardExecutor ieee = EvaluationExecutors.Reference(FloatSemantics.Ieee, run.Engine);
         train = Evaluation.Run(literal, parameters, data.Train, run.Limit);
-        test = Evaluation.Run(literal, parameters, data.Test);
+        test = Evaluation.Run(literal, parameters, data.Test, run.Limit);
         EvaluationResult ieeeTrain = Evaluation.Run(ieee, parameters, data.Train, run.Limit);
-        EvaluationResult ieeeTest = Evaluation.Run(ieee, parameters, data.Test);
+        EvaluationResult ieeeTest = Evaluation.Run(ieee, parameters, data.Test, run.Limit);
         console.WriteLine(string.Create(Invariant,
             $"{name} (literal): ftz-elementwise train {train.Accuracy:P2} test {test.Accuracy:P2}; ieee train {ieeeTrain.Accuracy:P2} test {ieeeTest.Accuracy:P2}").Replace("\u00A0", " ", StringComparison.Ordinal));
         console.MarkupLineInterpolated($"checkpoint: [blue]{path}[/]");
