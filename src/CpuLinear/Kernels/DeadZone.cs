@@ -40,52 +40,121 @@ public static class DeadZone
 
     /// <summary>
     /// <c>values[i] = D_out(D_in(values[i]) + bias[i])</c> in one pass (all paths give the same bits): a bias
-    /// add under DAZ and FTZ, seen in the units the thresholds are given in.
+    /// add with DAZ on the product and FTZ on the sum, seen in the units the thresholds are given in. The bias
+    /// is taken as it is (callers flush it once, not per row).
     /// </summary>
-    [SkipLocalsInit]
-    public static unsafe void AddBias(Span<float> values, ReadOnlySpan<float> bias, float inputThreshold, float outputThreshold, KernelPath path)
+    public static void AddBias(Span<float> values, ReadOnlySpan<float> bias, float inputThreshold, float outputThreshold, KernelPath path)
     {
         if (bias.Length < values.Length)
         {
             throw new ArgumentException($"The bias has {bias.Length} values for {values.Length} outputs.", nameof(bias));
         }
 
-        fixed (float* p = values)
-        fixed (float* b = bias)
+        Add(values, bias[..values.Length], values, inputThreshold, 0f, outputThreshold, path);
+    }
+
+    /// <summary>
+    /// <c>destination[i] = D_sum(D_x(x[i]) + D_y(y[i]))</c>: an add under denormals-are-zero and flush-to-zero at
+    /// the given thresholds (0 turns one off). With all three at 2^-126 it is the hardware's FTZ+DAZ add.
+    /// <paramref name="destination"/> may be <paramref name="x"/> or <paramref name="y"/> itself.
+    /// </summary>
+    [SkipLocalsInit]
+    public static unsafe void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination, float xThreshold, float yThreshold, float sumThreshold, KernelPath path)
+    {
+        if (x.Length != destination.Length || y.Length != destination.Length)
+        {
+            throw new ArgumentException($"Operands of {x.Length} and {y.Length} values for a destination of {destination.Length}.", nameof(destination));
+        }
+
+        var thresholds = (xThreshold, yThreshold, sumThreshold);
+        fixed (float* px = x)
+        fixed (float* py = y)
+        fixed (float* pd = destination)
         {
             switch (path)
             {
                 case KernelPath.Vector512:
-                    AddBias<Gemm.Vector512Lanes, Vector512<float>>(p, b, values.Length, inputThreshold, outputThreshold);
+                    Add<Gemm.Vector512Lanes, Vector512<float>>(px, py, pd, destination.Length, thresholds);
                     break;
                 case KernelPath.Vector256:
-                    AddBias<Gemm.Vector256Lanes, Vector256<float>>(p, b, values.Length, inputThreshold, outputThreshold);
+                    Add<Gemm.Vector256Lanes, Vector256<float>>(px, py, pd, destination.Length, thresholds);
                     break;
                 case KernelPath.Vector128:
-                    AddBias<Gemm.Vector128Lanes, Vector128<float>>(p, b, values.Length, inputThreshold, outputThreshold);
+                    Add<Gemm.Vector128Lanes, Vector128<float>>(px, py, pd, destination.Length, thresholds);
                     break;
                 default:
-                    AddBias<Gemm.ScalarLanes, float>(p, b, values.Length, inputThreshold, outputThreshold);
+                    Add<Gemm.ScalarLanes, float>(px, py, pd, destination.Length, thresholds);
                     break;
             }
         }
     }
 
-    private static unsafe void AddBias<TLanes, TVector>(float* values, float* bias, int length, float inputThreshold, float outputThreshold)
+    /// <summary>
+    /// <c>destination[i] = |x[i]| &lt; threshold ? ±0 : x[i]·factor</c>: a scaling whose tiny results are flushed,
+    /// decided on the input (see <see cref="Numerics.SoftwareFlush"/> for why the product cannot decide it).
+    /// </summary>
+    [SkipLocalsInit]
+    public static unsafe void Scale(ReadOnlySpan<float> x, float factor, float threshold, Span<float> destination, KernelPath path)
+    {
+        if (x.Length != destination.Length)
+        {
+            throw new ArgumentException($"The destination has {destination.Length} values; the source has {x.Length}.", nameof(destination));
+        }
+
+        fixed (float* px = x)
+        fixed (float* pd = destination)
+        {
+            switch (path)
+            {
+                case KernelPath.Vector512:
+                    Scale<Gemm.Vector512Lanes, Vector512<float>>(px, pd, destination.Length, factor, threshold);
+                    break;
+                case KernelPath.Vector256:
+                    Scale<Gemm.Vector256Lanes, Vector256<float>>(px, pd, destination.Length, factor, threshold);
+                    break;
+                case KernelPath.Vector128:
+                    Scale<Gemm.Vector128Lanes, Vector128<float>>(px, pd, destination.Length, factor, threshold);
+                    break;
+                default:
+                    Scale<Gemm.ScalarLanes, float>(px, pd, destination.Length, factor, threshold);
+                    break;
+            }
+        }
+    }
+
+    private static unsafe void Add<TLanes, TVector>(float* x, float* y, float* destination, int length, (float X, float Y, float Sum) t)
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {
-        TVector inner = TLanes.Broadcast(inputThreshold), outer = TLanes.Broadcast(outputThreshold);
+        TVector tx = TLanes.Broadcast(t.X), ty = TLanes.Broadcast(t.Y), tSum = TLanes.Broadcast(t.Sum);
         int i = 0;
         for (; i <= length - TLanes.Count; i += TLanes.Count)
         {
-            TVector sum = TLanes.Add(TLanes.DeadZone(TLanes.Load(values + i), inner), TLanes.Load(bias + i));
-            TLanes.Store(TLanes.DeadZone(sum, outer), values + i);
+            TVector sum = TLanes.Add(TLanes.DeadZone(TLanes.Load(x + i), tx), TLanes.DeadZone(TLanes.Load(y + i), ty));
+            TLanes.Store(TLanes.DeadZone(sum, tSum), destination + i);
         }
 
         for (; i < length; i++)
         {
-            values[i] = Gemm.ScalarLanes.DeadZone(Gemm.ScalarLanes.DeadZone(values[i], inputThreshold) + bias[i], outputThreshold);
+            float sum = Gemm.ScalarLanes.DeadZone(x[i], t.X) + Gemm.ScalarLanes.DeadZone(y[i], t.Y);
+            destination[i] = Gemm.ScalarLanes.DeadZone(sum, t.Sum);
+        }
+    }
+
+    private static unsafe void Scale<TLanes, TVector>(float* x, float* destination, int length, float factor, float threshold)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
+        TVector limit = TLanes.Broadcast(threshold), scale = TLanes.Broadcast(factor);
+        int i = 0;
+        for (; i <= length - TLanes.Count; i += TLanes.Count)
+        {
+            TLanes.Store(TLanes.Multiply(TLanes.DeadZone(TLanes.Load(x + i), limit), scale), destination + i);
+        }
+
+        for (; i < length; i++)
+        {
+            destination[i] = Gemm.ScalarLanes.DeadZone(x[i], threshold) * factor;
         }
     }
 

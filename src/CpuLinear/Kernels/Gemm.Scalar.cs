@@ -28,6 +28,9 @@ public static partial class Gemm
         public static float Add(float a, float b) => a + b;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Multiply(float a, float b) => a * b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float DeadZone(float value, float threshold) =>
             MathF.Abs(value) < threshold ? BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) & 0x8000_0000u) : value;
     }

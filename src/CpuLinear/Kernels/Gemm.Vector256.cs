@@ -34,6 +34,9 @@ public static partial class Gemm
         public static Vec Add(Vec a, Vec b) => a + b;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vec Multiply(Vec a, Vec b) => a * b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vec DeadZone(Vec value, Vec threshold) =>
             VecOps.ConditionalSelect(VecOps.LessThan(VecOps.Abs(value), threshold), value & VecOps.Create(-0f), value);
     }

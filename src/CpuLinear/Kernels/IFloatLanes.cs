@@ -26,6 +26,8 @@ internal unsafe interface IFloatLanes<TVector>
 
     static abstract TVector Add(TVector a, TVector b);
 
+    static abstract TVector Multiply(TVector a, TVector b);
+
     /// <summary>
     /// Lanes whose magnitude is below <paramref name="threshold"/> become +0 or −0 (sign kept, as hardware flush does);
     /// NaN and infinities pass through, since a NaN compares false.

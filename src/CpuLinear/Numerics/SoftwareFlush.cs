@@ -45,6 +45,9 @@ public static partial class SoftwareFlush
     /// <summary>Bits of <c>2^-126</c>, the smallest normal float.</summary>
     private const uint SmallestNormalBits = 0x0080_0000;
 
+    /// <summary><c>2^-126</c>: below it a value is subnormal, which FTZ and DAZ turn into a signed zero.</summary>
+    private const float SmallestNormal = 1.17549435E-38f;
+
     /// <summary>Smallest exponent accepted by <see cref="ScaleByPowerOfTwo(ReadOnlySpan{float}, int, Span{float})"/>:
     /// <c>2^-126</c> is the smallest normal factor (a subnormal factor would itself be flushed by DAZ).</summary>
     public const int MinScaleExponent = -126;
@@ -99,42 +102,24 @@ public static partial class SoftwareFlush
     internal static void Flush(ReadOnlySpan<float> x, Span<float> dst, KernelPath path)
     {
         CheckDestination(x, dst);
-        switch (path)
-        {
-            case KernelPath.Vector512: FlushVector512(x, dst); break;
-            case KernelPath.Vector256: FlushVector256(x, dst); break;
-            case KernelPath.Vector128: FlushVector128(x, dst); break;
-            default: FlushScalar(x, dst); break;
-        }
+        x.CopyTo(dst);
+        DeadZone.Apply(dst, SmallestNormal, path);
     }
 
     internal static void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> dst, KernelPath path)
     {
         CheckDestination(x, dst);
         CheckDestination(y, dst);
-        switch (path)
-        {
-            case KernelPath.Vector512: AddVector512(x, y, dst); break;
-            case KernelPath.Vector256: AddVector256(x, y, dst); break;
-            case KernelPath.Vector128: AddVector128(x, y, dst); break;
-            default: AddScalar(x, y, dst); break;
-        }
+        DeadZone.Add(x, y, dst, SmallestNormal, SmallestNormal, SmallestNormal, path);
     }
 
     internal static void ScaleByPowerOfTwo(ReadOnlySpan<float> x, int exponent, Span<float> dst, KernelPath path)
     {
         CheckExponent(exponent);
         CheckDestination(x, dst);
-        float factor = PowerOfTwo(exponent);
         // With DAZ a subnormal input is zero, so inputs below 2^-126 are flushed whatever the exponent.
-        int threshold = (int)Math.Max(TinyProductThresholdBits(exponent), SmallestNormalBits);
-        switch (path)
-        {
-            case KernelPath.Vector512: ScaleVector512(x, factor, threshold, dst); break;
-            case KernelPath.Vector256: ScaleVector256(x, factor, threshold, dst); break;
-            case KernelPath.Vector128: ScaleVector128(x, factor, threshold, dst); break;
-            default: ScaleScalar(x, factor, threshold, dst); break;
-        }
+        float threshold = BitConverter.UInt32BitsToSingle(Math.Max(TinyProductThresholdBits(exponent), SmallestNormalBits));
+        DeadZone.Scale(x, PowerOfTwo(exponent), threshold, dst, path);
     }
 
     internal static void AddBiasRows(Span<float> matrix, int columns, ReadOnlySpan<float> bias, KernelPath path)

@@ -49,33 +49,4 @@ public static partial class SoftwareFlush
 
         return x * PowerOfTwo(exponent);
     }
-
-    private static void FlushScalar(ReadOnlySpan<float> x, Span<float> dst)
-    {
-        for (int i = 0; i < x.Length; i++)
-        {
-            dst[i] = FlushOne(x[i]);
-        }
-    }
-
-    private static void AddScalar(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> dst)
-    {
-        for (int i = 0; i < x.Length; i++)
-        {
-            // Flushed inputs make the sum exact when tiny, so flushing the rounded sum is exact (class remarks).
-            dst[i] = FlushOne(FlushOne(x[i]) + FlushOne(y[i]));
-        }
-    }
-
-    private static void ScaleScalar(ReadOnlySpan<float> x, float factor, int threshold, Span<float> dst)
-    {
-        for (int i = 0; i < x.Length; i++)
-        {
-            uint bits = BitConverter.SingleToUInt32Bits(x[i]);
-            // Below the threshold the input is subnormal (DAZ) or its exact product is tiny (FTZ): signed zero.
-            dst[i] = (int)(bits & MagnitudeMask) < threshold
-                ? BitConverter.UInt32BitsToSingle(bits & SignMask)
-                : x[i] * factor;
-        }
-    }
 }
