@@ -1,7 +1,10 @@
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Kernels;
 using CpuLinear.Networks;
+using CpuLinear.Data;
 using CpuLinear.Randomness;
+using CpuLinear.Tests.Data;
+using CpuLinear.Training;
 
 namespace CpuLinear.Tests.Networks;
 
@@ -74,6 +77,29 @@ public class ExecutorAgreementTests
 
         Assert.True(unambiguous >= batch * 0.9, $"only {unambiguous}/{batch} rows are clear of the dead-zone edge; the bound check would be vacuous");
         Assert.True(sameClass >= batch * 0.999, $"predicted classes agree on {sameClass}/{batch}");
+    }
+
+    /// <summary>
+    /// Trained parameters put many more hidden values near the dead-zone edge than random ones (training moves
+    /// them there: that is where the nonlinearity is), so this checks what the fused executor is used for:
+    /// predicted classes of an FTZ-aware network on real digits.
+    /// </summary>
+    [Fact]
+    public void FusedAgreesWithLiteralOnTrainedParameters()
+    {
+        using DatasetSplits mnist = RealDataRequirement.Load(
+            "mnist", "MNIST is not in the cache: run `dotnet run --project src/CpuLinear.Cli -c Release -- data fetch mnist` first.");
+        var parameters = NetworkParameters.Initialize(NetworkArchitecture.Default, 3);
+        new BackpropTrainer(parameters, GradientMode.FtzAware).TrainEpoch(mnist.Train, 0, 64, 1e-3f, 3, limit: 3000);
+
+        const int count = 4000;
+        var x = mnist.Test.Pixels[..(count * 784)].ToArray();
+        float[] literal = Run(new LiteralExecutor(FloatSemantics.FtzElementwise), parameters, x, count);
+        float[] fused = Run(new FusedExecutor(), parameters, x, count);
+        int same = Enumerable.Range(0, count).Count(row => ArgMax(literal, row) == ArgMax(fused, row));
+        int exact = Enumerable.Range(0, literal.Length).Count(i => BitConverter.SingleToUInt32Bits(literal[i]) == BitConverter.SingleToUInt32Bits(fused[i]));
+        Assert.True(same >= count * 0.999, $"predicted classes agree on {same}/{count}");
+        Assert.True(exact > 0, "no logit agrees exactly; the executors are not computing the same program");
     }
 
     private static float[] Run(IForwardExecutor executor, NetworkParameters p, float[] x, int batch)
