@@ -10,10 +10,10 @@ public sealed record EvolutionSettings
     public int Pairs { get; init; } = 128;
 
     /// <summary>Minibatch rows shared by the whole population in one generation.</summary>
-    public int BatchSize { get; init; } = 1024;
+    public int BatchSize { get; init; } = 256;
 
     /// <summary>Generations of the whole run: the σ and learning-rate schedules span this many.</summary>
-    public int Generations { get; init; } = 2000;
+    public int Generations { get; init; } = 4000;
 
     /// <summary>Perturbation scale at generation 0.</summary>
     public float SigmaInitial { get; init; } = 0.03f;
