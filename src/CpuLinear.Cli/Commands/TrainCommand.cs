@@ -34,7 +34,7 @@ internal static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var outDir = new Option<string>("--out") { Description = "Folder for the checkpoints.", DefaultValueFactory = _ => "checkpoints" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets (default: $CPULINEAR_DATA, else the user cache folder)." };
-        var limit = new Option<int?>("--limit") { Description = "Train on the first N training examples only (quick runs)." };
+        var limit = new Option<int?>("--limit") { Description = "bp: train on the first N training examples only; es: evaluate the first N of each split at the end (quick runs)." };
 
         var evolution = new EvolutionOptions();
         var command = new Command("train", "Train the 784-512-512-10 network on MNIST and write safetensors checkpoints.");
@@ -50,7 +50,7 @@ internal static class TrainCommand
             {
                 EvolutionTrainCommand.Run(
                     output ?? AnsiConsole.Console, parse, evolution, parse.GetValue(seed),
-                    new EngineSettings { MaxThreads = Positive(parse.GetValue(threads), "--threads") }, parse.GetValue(outDir)!, parse.GetValue(dataDir), errors ?? Console.Error);
+                    new EngineSettings { MaxThreads = Positive(parse.GetValue(threads), "--threads") }, parse.GetValue(outDir)!, parse.GetValue(dataDir), parse.GetValue(limit), errors ?? Console.Error);
                 return;
             }
 

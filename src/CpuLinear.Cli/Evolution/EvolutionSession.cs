@@ -16,8 +16,9 @@ namespace CpuLinear.Cli.Evolution;
 /// <param name="EvaluateEvery">Generations between train/test accuracy measurements (fused executor).</param>
 /// <param name="CheckpointEvery">Generations between checkpoints (one is always written at the end).</param>
 /// <param name="TimeLimit">Stops early (with a checkpoint) when the wall time of this session passes it.</param>
+/// <param name="EvaluationLimit">Rows of each split used by the progress evaluations (default: 10,000 train, all test).</param>
 internal sealed record EvolutionSessionOptions(
-    string Name, string OutDir, string? MetricsPath, int EvaluateEvery = 25, int CheckpointEvery = 100, TimeSpan? TimeLimit = null)
+    string Name, string OutDir, string? MetricsPath, int EvaluateEvery = 25, int CheckpointEvery = 100, TimeSpan? TimeLimit = null, int? EvaluationLimit = null)
 {
     public string CheckpointPath => Path.Combine(OutDir, Name + ".safetensors");
 }
@@ -70,8 +71,8 @@ internal static class EvolutionSession
                         bool last = trainer.Finished;
                         if (trainer.Generation % options.EvaluateEvery == 0 || last)
                         {
-                            trainAccuracy = Evaluation.Run(fast, trainer.Parameters, data.Train, limit: 10_000).Accuracy;
-                            testAccuracy = Evaluation.Run(fast, trainer.Parameters, data.Test).Accuracy;
+                            trainAccuracy = Evaluation.Run(fast, trainer.Parameters, data.Train, options.EvaluationLimit ?? 10_000).Accuracy;
+                            testAccuracy = Evaluation.Run(fast, trainer.Parameters, data.Test, options.EvaluationLimit).Accuracy;
                             accuracies = string.Create(Invariant, $" train {trainAccuracy:P1} test {testAccuracy:P1}");
                             double now = elapsedBefore + clock.Elapsed.TotalSeconds;
                             for (int i = 0; i < reached.Count; i++)

@@ -12,7 +12,7 @@ namespace CpuLinear.Cli.Evolution;
 /// <summary><c>cpulinear train --method es</c>: ES on MNIST with the blog's network, resumable.</summary>
 internal static class EvolutionTrainCommand
 {
-    public static void Run(IAnsiConsole console, ParseResult parse, EvolutionOptions options, ulong seed, EngineSettings engine, string outDir, string? dataDir, TextWriter log)
+    public static void Run(IAnsiConsole console, ParseResult parse, EvolutionOptions options, ulong seed, EngineSettings engine, string outDir, string? dataDir, int? limit, TextWriter log)
     {
         using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = dataDir, Log = log });
         EvolutionTrainer trainer;
@@ -46,14 +46,15 @@ internal static class EvolutionTrainCommand
         double? minutes = parse.GetValue(options.TimeLimit);
         var session = new EvolutionSessionOptions(
             name, outDir, parse.GetValue(options.Metrics) ?? Path.Combine(outDir, name + ".metrics.jsonl"),
-            TimeLimit: minutes is { } m ? TimeSpan.FromMinutes(m) : null);
+            TimeLimit: minutes is { } m ? TimeSpan.FromMinutes(m) : null, EvaluationLimit: limit);
         EvolutionSessionResult result = EvolutionSession.Run(console, mnist, trainer, session, [0.925, 0.95, 0.967]);
 
         IForwardExecutor literal = EvaluationExecutors.Reference(FloatSemantics.FtzElementwise, engine);
         IForwardExecutor ieee = EvaluationExecutors.Reference(FloatSemantics.Ieee, engine);
-        EvaluationResult train = Evaluation.Run(literal, trainer.Parameters, mnist.Train);
-        EvaluationResult test = Evaluation.Run(literal, trainer.Parameters, mnist.Test);
-        EvaluationResult ieeeTest = Evaluation.Run(ieee, trainer.Parameters, mnist.Test);
+        // --limit caps the final literal evaluation (quick runs and tests); ES itself samples the whole train split.
+        EvaluationResult train = Evaluation.Run(literal, trainer.Parameters, mnist.Train, limit);
+        EvaluationResult test = Evaluation.Run(literal, trainer.Parameters, mnist.Test, limit);
+        EvaluationResult ieeeTest = Evaluation.Run(ieee, trainer.Parameters, mnist.Test, limit);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{name} (literal) after generation {trainer.Generation}: ftz-elementwise train {train.Accuracy:P2} test {test.Accuracy:P2}; ieee test {ieeeTest.Accuracy:P2}; {result.Seconds:F0} s").Replace("\u00A0", " ", StringComparison.Ordinal));
         console.MarkupLineInterpolated($"checkpoint: [blue]{result.CheckpointPath}[/]");

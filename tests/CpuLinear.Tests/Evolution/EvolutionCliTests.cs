@@ -24,7 +24,7 @@ public sealed class EvolutionCliTests : IDisposable
     [Fact]
     public void Train_es_stopped_early_and_resumed_ends_with_the_bits_of_an_uninterrupted_run()
     {
-        string[] common = ["train", "--method", "es", "--generations", "4", "--pairs", "4", "--es-batch", "32", "--threads", "2"];
+        string[] common = ["train", "--method", "es", "--generations", "4", "--pairs", "4", "--es-batch", "32", "--threads", "2", "--limit", "500"];
         (int exit, string output, string errors) = Run([.. common, "--out", Path.Combine(_folder, "straight")]);
         Assert.True(exit == 0, errors);
         Assert.Contains("es (literal) after generation 4: ftz-elementwise train", output);
@@ -36,7 +36,7 @@ public sealed class EvolutionCliTests : IDisposable
         (exit, _, errors) = Run([.. common, "--out", partial, "--time-limit", "0", "--metrics", Path.Combine(partial, "m.csv")]);
         Assert.True(exit == 0, errors);
         Assert.Equal(1, SafetensorsCheckpoint.Read(Path.Combine(partial, "es.safetensors")).Step);
-        (exit, _, errors) = Run("train", "--method", "es", "--resume", Path.Combine(partial, "es.safetensors"), "--metrics", Path.Combine(partial, "m.csv"));
+        (exit, _, errors) = Run("train", "--method", "es", "--resume", Path.Combine(partial, "es.safetensors"), "--metrics", Path.Combine(partial, "m.csv"), "--limit", "500");
         Assert.True(exit == 0, errors);
 
         Checkpoint resumed = SafetensorsCheckpoint.Read(Path.Combine(partial, "es.safetensors"));
