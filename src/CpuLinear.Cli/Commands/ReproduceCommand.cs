@@ -59,8 +59,15 @@ public static class ReproduceCommand
     /// <summary>ES fine-tuning the FTZ-aware backprop solution: small σ and step so the start is not destroyed.</summary>
     internal static EvolutionSettings FromBackprop(bool quick, ulong seed) => new()
     {
-        Generations = quick ? 40 : 400, Pairs = 128, BatchSize = 1024, Rank = 1, Seed = seed,
-        SigmaInitial = 0.005f, SigmaFinal = 0.002f, LearningRateInitial = 3e-4f, LearningRateFinal = 1e-4f,
+        Generations = quick ? 40 : 400,
+        Pairs = 128,
+        BatchSize = 1024,
+        Rank = 1,
+        Seed = seed,
+        SigmaInitial = 0.005f,
+        SigmaFinal = 0.002f,
+        LearningRateInitial = 3e-4f,
+        LearningRateFinal = 1e-4f,
     };
 
     private static void Run(IAnsiConsole console, TextWriter log, bool quick, string outDir, ulong seed, EngineSettings engine, string? dataDir, double? esMinutes)
