@@ -9,5 +9,6 @@ var root = new RootCommand("CpuLinear: the nonlinear computation of deep linear 
     DataCommand.Create(),
     TrainCommand.Create(),
     EvaluateCommand.Create(),
+    ReproduceCommand.Create(),
 };
 return root.Parse(args).Invoke();

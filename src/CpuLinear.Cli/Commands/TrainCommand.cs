@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using CpuLinear.Checkpoints;
+using CpuLinear.Cli.Evolution;
 using CpuLinear.Data;
 using CpuLinear.Networks;
 using CpuLinear.Training;
@@ -20,7 +21,7 @@ internal static class TrainCommand
     /// <summary>Builds the command; tests pass their own console and error writer.</summary>
     public static Command Create(IAnsiConsole? output = null, TextWriter? errors = null)
     {
-        var method = new Option<string>("--method") { Description = "Training method: bp (backprop).", Required = true };
+        var method = new Option<string>("--method") { Description = "Training method: bp (backprop) or es (evolution strategies).", Required = true };
         var gradient = new Option<string>("--gradient")
         {
             Description = "straight-through (the blog's), pure-linear, ftz-aware, or all (the three plus the linear-classifier ceiling).",
@@ -33,9 +34,11 @@ internal static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var outDir = new Option<string>("--out") { Description = "Folder for the checkpoints.", DefaultValueFactory = _ => "checkpoints" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets (default: $CPULINEAR_DATA, else the user cache folder)." };
-        var limit = new Option<int?>("--limit") { Description = "Train and measure on the first N training and the first N test examples only (quick runs)." };
+        var limit = new Option<int?>("--limit") { Description = "bp: train and measure on the first N training and N test examples; es: evaluate the first N of each split at the end (quick runs)." };
 
+        var evolution = new EvolutionOptions();
         var command = new Command("train", "Train the 784-512-512-10 network on MNIST and write safetensors checkpoints.");
+        evolution.AddTo(command);
         foreach (Option option in new Option[] { method, gradient, epochs, batch, lr, seed, threads, outDir, dataDir, limit })
         {
             command.Options.Add(option);
@@ -43,9 +46,17 @@ internal static class TrainCommand
 
         command.SetAction(parse => CommandErrors.Run(errors, () =>
         {
+            if (parse.GetValue(method) == "es")
+            {
+                EvolutionTrainCommand.Run(
+                    output ?? AnsiConsole.Console, parse, evolution, parse.GetValue(seed),
+                    new EngineSettings { MaxThreads = Positive(parse.GetValue(threads), "--threads") }, parse.GetValue(outDir)!, parse.GetValue(dataDir), parse.GetValue(limit), errors ?? Console.Error);
+                return;
+            }
+
             if (parse.GetValue(method) != "bp")
             {
-                throw new ArgumentException($"--method must be bp (backprop); got '{parse.GetValue(method)}'.");
+                throw new ArgumentException($"--method must be bp (backprop) or es (evolution strategies); got '{parse.GetValue(method)}'.");
             }
 
             string gradientName = parse.GetValue(gradient)!;

@@ -37,8 +37,8 @@ public sealed class TrainCommandTests : IDisposable
     [Fact]
     public void Bad_arguments_and_bad_files_are_one_line_errors()
     {
-        (int exit, _, string errors) = Run("train", "--method", "es");
-        Assert.Equal((1, "error: --method must be bp (backprop); got 'es'."), (exit, errors.Trim()));
+        (int exit, _, string errors) = Run("train", "--method", "ga");
+        Assert.Equal((1, "error: --method must be bp (backprop) or es (evolution strategies); got 'ga'."), (exit, errors.Trim()));
 
         (exit, _, errors) = Run("train", "--method", "bp", "--gradient", "exact");
         Assert.Equal(1, exit);

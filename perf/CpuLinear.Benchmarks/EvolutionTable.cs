@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Globalization;
+using CommunityToolkit.HighPerformance;
+using CpuLinear.Data;
+using CpuLinear.Evolution;
+using CpuLinear.Kernels;
+using CpuLinear.Networks;
+using CpuLinear.Randomness;
+
+namespace CpuLinear.Benchmarks;
+
+/// <summary>
+/// <c>es [pairs] [batch] [seconds]</c>: ES generations/s and sample-evaluations/s on the blog network for the
+/// default population and batch, low rank (r = 1) and full rank; the share of a generation spent in GEMM
+/// (the same GEMMs, same shapes and thread layout, timed alone); then the same generation in plain numpy,
+/// measured in the same run. Fixed-seed random pixels: the cost does not depend on the data.
+/// </summary>
+public static class EvolutionTable
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static int Run(string[] args)
+    {
+        var defaults = new EvolutionSettings();
+        int pairs = args.Length > 0 ? int.Parse(args[0], Invariant) : defaults.Pairs;
+        int batch = args.Length > 1 ? int.Parse(args[1], Invariant) : defaults.BatchSize;
+        double budget = args.Length > 2 ? double.Parse(args[2], Invariant) : 10;
+        int threads = Environment.ProcessorCount;
+        NetworkArchitecture net = NetworkArchitecture.Default;
+        using LabeledImages data = RandomImages(4 * batch, net.Inputs);
+
+        foreach (int rank in new[] { 1, 0 })
+        {
+            var settings = defaults with { Pairs = pairs, BatchSize = batch, Rank = rank, Generations = 1_000_000 };
+            var trainer = new EvolutionTrainer(NetworkParameters.Initialize(net, 1), settings);
+            trainer.Step(data);
+            double perGeneration = Time(() => trainer.Step(data), budget);
+            double gemm = Time(() => GenerationGemms(net, pairs, batch, rank, threads), budget / 2);
+            Console.WriteLine(string.Create(Invariant,
+                $"{{\"library\":\"cpulinear\",\"rank\":{rank},\"pairs\":{pairs},\"batch\":{batch},\"threads\":{threads},\"generations_per_s\":{1 / perGeneration:F3},\"sample_evaluations_per_s\":{2 * pairs * batch / perGeneration:F0},\"gemm_fraction\":{gemm / perGeneration:F3}}}"));
+        }
+
+        string script = Path.Combine(AppContext.BaseDirectory, "es_numpy.py");
+        using var python = Process.Start(new ProcessStartInfo("/usr/bin/python3", [script, pairs.ToString(Invariant), batch.ToString(Invariant), budget.ToString(Invariant)]) { RedirectStandardOutput = true })!;
+        Console.Write(python.StandardOutput.ReadToEnd());
+        python.WaitForExit();
+        return python.ExitCode;
+    }
+
+    // The GEMMs of one generation with the trainer's layout: x·W₁ shared (all threads); per member, with members
+    // spread over the threads and one thread per GEMM, x·A (low rank), layer 1 (full rank), layers 2 and 3; the
+    // gradient GEMMs (low rank). Full rank has no gradient GEMM: its ĝ is an element-wise weighted sum.
+    private static void GenerationGemms(NetworkArchitecture net, int pairs, int batch, int rank, int threads)
+    {
+        var single = new EngineSettings { MaxThreads = 1 };
+        int widest = net.Widths.Skip(1).Max();
+        float[] x = Buffer(batch * net.Inputs);
+        float[] weights = Buffer(net.Inputs * widest);
+        if (rank > 0)
+        {
+            Gemm.Multiply(Matrix(x, batch, net.Inputs), Matrix(weights, net.Inputs, net.Widths[1]), new Span2D<float>(Buffer(batch * widest), batch, net.Widths[1]));
+        }
+
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            float[] a = Buffer(batch * widest), b = Buffer(batch * widest), w = Buffer(net.Inputs * widest), factor = Buffer(net.Inputs * Math.Max(rank, 1));
+            for (int member = t; member < 2 * pairs; member += threads)
+            {
+                if (rank > 0 && member % 2 == 0)
+                {
+                    Gemm.Multiply(Matrix(x, batch, net.Inputs), Matrix(factor, net.Inputs, rank), new Span2D<float>(a, batch, rank), single);
+                }
+
+                int first = rank > 0 ? 1 : 0;
+                for (int l = first; l < net.LayerCount; l++)
+                {
+                    float[] source = l == 0 ? x : a;
+                    Gemm.Multiply(Matrix(source, batch, net.Widths[l]), Matrix(w, net.Widths[l], net.Widths[l + 1]), new Span2D<float>(b, batch, net.Widths[l + 1]), single);
+                }
+            }
+        });
+
+        if (rank > 0)
+        {
+            for (int l = 0; l < net.LayerCount; l++)
+            {
+                Gemm.Multiply(Matrix(Buffer(net.Widths[l] * pairs * rank), net.Widths[l], pairs * rank), Matrix(Buffer(pairs * rank * net.Widths[l + 1]), pairs * rank, net.Widths[l + 1]),
+                    new Span2D<float>(Buffer(net.Widths[l] * net.Widths[l + 1]), net.Widths[l], net.Widths[l + 1]));
+            }
+        }
+    }
+
+    private static ReadOnlySpan2D<float> Matrix(float[] values, int rows, int columns) => new(values, 0, rows, columns, 0);
+
+    // Small normal-range values: a GEMM's speed must not be skewed by subnormals.
+    private static float[] Buffer(int length)
+    {
+        var values = new float[length];
+        Array.Fill(values, 0.01f);
+        return values;
+    }
+
+    private static double Time(Action action, double budget)
+    {
+        action();
+        int count = 0;
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            action();
+            count++;
+        }
+        while (clock.Elapsed.TotalSeconds < budget);
+        return clock.Elapsed.TotalSeconds / count;
+    }
+
+    private static LabeledImages RandomImages(int count, int features)
+    {
+        var pixels = CommunityToolkit.HighPerformance.Buffers.MemoryOwner<float>.Allocate(count * features);
+        new CounterRandom(7, 1).FillUniform(pixels.Span);
+        var labels = new byte[count];
+        for (int i = 0; i < count; i++)
+        {
+            labels[i] = (byte)(i % 10);
+        }
+
+        return new LabeledImages(pixels, labels, 1, features, 10, new DataProvenance("fixed-seed random pixels (benchmark)", null, null, null, null, ChecksumStatus.Unverified));
+    }
+}

@@ -1,0 +1,201 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using CpuLinear.Checkpoints;
+using CpuLinear.Cli.Evolution;
+using CpuLinear.Data;
+using CpuLinear.Evolution;
+using CpuLinear.Networks;
+using CpuLinear.Training;
+using Spectre.Console;
+
+namespace CpuLinear.Cli.Commands;
+
+/// <summary>
+/// <c>cpulinear reproduce [--quick]</c>: the blog's experiment end to end: backprop (blind to underflow), ES from
+/// a random start (the headline), ES from the FTZ-aware backprop solution (labelled), the IEEE ablation and
+/// the best linear classifier, every accuracy from the literal float32 program.
+/// </summary>
+public static class ReproduceCommand
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>Builds the command; tests pass their own console and error writer.</summary>
+    public static Command Create(IAnsiConsole? output = null, TextWriter? errors = null)
+    {
+        var quick = new Option<bool>("--quick") { Description = "A run under 10 minutes: short backprop, time-boxed ES." };
+        var outDir = new Option<string>("--out") { Description = "Folder for table, metrics, plots and checkpoints.", DefaultValueFactory = _ => "reproduce" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of every run.", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets (default: $CPULINEAR_DATA, else the user cache folder)." };
+        var esMinutes = new Option<double?>("--es-minutes") { Description = "Wall-time cap of the ES run from a random start (default: none; --quick: 4)." };
+        var command = new Command("reproduce", "Reproduce the blog's table: backprop vs evolution strategies on the float32 deep linear network.");
+        foreach (Option option in new Option[] { quick, outDir, seed, threads, dataDir, esMinutes })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parse => CommandErrors.Run(errors, () =>
+        {
+            int threadCount = parse.GetValue(threads);
+            if (threadCount < 1)
+            {
+                throw new ArgumentException($"--threads must be at least 1; got {threadCount}.");
+            }
+
+            bool isQuick = parse.GetValue(quick);
+            double? minutes = parse.GetValue(esMinutes) ?? (isQuick ? 4 : null);
+            Run(output ?? AnsiConsole.Console, errors ?? Console.Error, isQuick, parse.GetValue(outDir)!, parse.GetValue(seed),
+                new EngineSettings { MaxThreads = threadCount }, parse.GetValue(dataDir), minutes);
+        }));
+        return command;
+    }
+
+    /// <summary>ES from a random start: the defaults of <see cref="EvolutionSettings"/> (docs/evolution.md has the sweep).</summary>
+    internal static EvolutionSettings RandomStart(bool quick, ulong seed) =>
+        quick ? new EvolutionSettings { Generations = 600, Pairs = 64, BatchSize = 256, Seed = seed } : new EvolutionSettings { Seed = seed };
+
+    /// <summary>ES fine-tuning the FTZ-aware backprop solution: small σ and step so the start is not destroyed.</summary>
+    internal static EvolutionSettings FromBackprop(bool quick, ulong seed) => new()
+    {
+        Generations = quick ? 40 : 400,
+        Pairs = 128,
+        BatchSize = 1024,
+        Rank = 1,
+        Seed = seed,
+        SigmaInitial = 0.005f,
+        SigmaFinal = 0.002f,
+        LearningRateInitial = 3e-4f,
+        LearningRateFinal = 1e-4f,
+    };
+
+    private static void Run(IAnsiConsole console, TextWriter log, bool quick, string outDir, ulong seed, EngineSettings engine, string? dataDir, double? esMinutes)
+    {
+        var total = Stopwatch.StartNew();
+        Directory.CreateDirectory(outDir);
+        string checkpoints = Path.Combine(outDir, "checkpoints");
+        using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = dataDir, Log = log });
+        IForwardExecutor literal = EvaluationExecutors.Reference(FloatSemantics.FtzElementwise, engine);
+        IForwardExecutor ieee = EvaluationExecutors.Reference(FloatSemantics.Ieee, engine);
+        var rows = new List<Row>();
+
+        // 1. The best linear classifier: softmax regression, the ceiling any linear map reaches.
+        int linearEpochs = quick ? 3 : 10;
+        var linearNet = new NetworkArchitecture([NetworkArchitecture.Default.Inputs, NetworkArchitecture.Default.Outputs]);
+        var linear = NetworkParameters.Initialize(linearNet, seed);
+        var linearTrainer = Backprop(console, mnist, linear, GradientMode.PureLinear, linearEpochs, seed, engine, "linear classifier");
+        var linearTrain = Evaluation.Run(linearTrainer.ForwardExecutor, linear, mnist.Train);
+        var linearTest = Evaluation.Run(linearTrainer.ForwardExecutor, linear, mnist.Test);
+        rows.Add(new Row("best linear classifier (softmax regression)", "~92–93%", linearTrain.Accuracy, linearTest.Accuracy, null, null, "float32"));
+
+        // 2. Backprop as the blog did it: straight-through, blind to the flush.
+        int bpEpochs = quick ? 2 : TrainCommand.DefaultEpochs;
+        var blind = NetworkParameters.Initialize(NetworkArchitecture.Default, seed);
+        Backprop(console, mnist, blind, GradientMode.StraightThrough, bpEpochs, seed, engine, "backprop (straight-through)");
+        rows.Add(Measure("backprop (straight-through, the blog's)", "94% / 92%", blind, mnist, literal, ieee));
+        SafetensorsCheckpoint.Write(Path.Combine(checkpoints, "bp-straight-through.safetensors"),
+            new Checkpoint(blind, FloatSemantics.FtzElementwise, "bp", "straight-through", seed, bpEpochs));
+
+        // 3. ES from a random start: the blog's experiment.
+        var runs = new List<(string Name, IReadOnlyList<GenerationMetrics> Metrics)>();
+        var random = new EvolutionTrainer(NetworkParameters.Initialize(NetworkArchitecture.Default, seed), RandomStart(quick, seed), engine);
+        EvolutionSessionResult esRandom = EvolutionSession.Run(console, mnist, random,
+            new EvolutionSessionOptions("es-random-start", checkpoints, Path.Combine(outDir, "es-random-start.metrics.jsonl"),
+                TimeLimit: esMinutes is { } m ? TimeSpan.FromMinutes(m) : null),
+            [linearTest.Accuracy, 0.95, 0.967]);
+        runs.Add(("ES, random start", esRandom.Metrics));
+        rows.Add(Measure($"ES, random start ({random.Generation} generations, {esRandom.Seconds:F0} s)", "> 99% / 96.7%", random.Parameters, mnist, literal, ieee));
+
+        // 4. ES from the FTZ-aware backprop solution (a second, labelled result: not the blog's experiment).
+        var aware = NetworkParameters.Initialize(NetworkArchitecture.Default, seed);
+        Backprop(console, mnist, aware, GradientMode.FtzAware, bpEpochs, seed, engine, "backprop (FTZ-aware)");
+        rows.Add(Measure("backprop (FTZ-aware, true dead-zone derivative)", "—", aware, mnist, literal, ieee));
+        var tuned = new EvolutionTrainer(aware.Clone(), FromBackprop(quick, seed), engine);
+        EvolutionSessionResult esTuned = EvolutionSession.Run(console, mnist, tuned,
+            new EvolutionSessionOptions("es-from-ftz-aware-bp", checkpoints, Path.Combine(outDir, "es-from-ftz-aware-bp.metrics.jsonl")),
+            [0.967]);
+        runs.Add(("ES from FTZ-aware backprop", esTuned.Metrics));
+        rows.Add(Measure($"ES from FTZ-aware backprop ({tuned.Generation} generations, {esTuned.Seconds:F0} s)", "—", tuned.Parameters, mnist, literal, ieee));
+
+        RunPlots.Loss(Path.Combine(outDir, "plots", "es-loss.png"), runs);
+        RunPlots.Accuracy(Path.Combine(outDir, "plots", "es-accuracy.png"), runs, linearTest.Accuracy);
+        RunPlots.EffectiveActivation(Path.Combine(outDir, "plots", "effective-activation.png"), NetworkArchitecture.Default);
+
+        string table = Table(rows, esRandom, linearTest.Accuracy, total.Elapsed.TotalSeconds, quick);
+        File.WriteAllText(Path.Combine(outDir, "table.md"), table, new UTF8Encoding(false));
+        Render(console, rows);
+        console.WriteLine(TimeToAccuracy(esRandom, linearTest.Accuracy));
+        bool passed = rows[2].Test > linearTest.Accuracy;
+        console.MarkupLine(passed
+            ? $"[green]ES from a random start passed the linear ceiling ({linearTest.Accuracy:P2}) under the literal ftz-elementwise program.[/]"
+            : $"[yellow]ES from a random start did not pass the linear ceiling ({linearTest.Accuracy:P2}) in this run.[/]");
+        console.MarkupLineInterpolated($"wall time {total.Elapsed.TotalMinutes:F1} min; table, metrics, plots and checkpoints in [blue]{outDir}[/]");
+    }
+
+    private static BackpropTrainer Backprop(IAnsiConsole console, DatasetSplits data, NetworkParameters parameters, GradientMode mode, int epochs, ulong seed, EngineSettings engine, string name)
+    {
+        var trainer = new BackpropTrainer(parameters, mode, engine);
+        LearningRateSchedule schedule = LearningRateSchedule.HalfThenDecay(1e-3f, epochs);
+        var clock = Stopwatch.StartNew();
+        for (int epoch = 0; epoch < epochs; epoch++)
+        {
+            trainer.TrainEpoch(data.Train, epoch, 128, schedule.At(epoch), seed);
+        }
+
+        console.WriteLine(string.Create(Invariant, $"{name}: {epochs} epochs in {clock.Elapsed.TotalSeconds:F0} s"));
+        return trainer;
+    }
+
+    private static Row Measure(string name, string blog, NetworkParameters parameters, DatasetSplits data, IForwardExecutor literal, IForwardExecutor ieee) =>
+        new(name, blog, Evaluation.Run(literal, parameters, data.Train).Accuracy, Evaluation.Run(literal, parameters, data.Test).Accuracy,
+            Evaluation.Run(ieee, parameters, data.Train).Accuracy, Evaluation.Run(ieee, parameters, data.Test).Accuracy, "literal");
+
+    private static void Render(IAnsiConsole console, List<Row> rows)
+    {
+        var table = new Table().Title("[bold]The blog's table beside ours[/]")
+            .AddColumns("Training", "Blog (train / test)", "Train (ftz-elementwise)", "Test (ftz-elementwise)", "Train (ieee ablation)", "Test (ieee ablation)");
+        foreach (Row r in rows)
+        {
+            table.AddRow(Markup.Escape(r.Name), Markup.Escape(r.Blog), Percent(r.Train), Percent(r.Test), Percent(r.IeeeTrain), Percent(r.IeeeTest));
+        }
+
+        table.Caption("Deep networks: the literal float32 program. Ablation: the same weights with gradual underflow (no flush).");
+        console.Write(table);
+    }
+
+    private static string Table(List<Row> rows, EvolutionSessionResult es, double ceiling, double seconds, bool quick)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"# cpulinear reproduce{(quick ? " --quick" : "")}");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Wall time {seconds / 60:F1} min on {Environment.ProcessorCount} cores. Accuracies from the literal float32 program.");
+        text.AppendLine();
+        text.AppendLine("| training | blog (train / test) | train (ftz-elementwise) | test (ftz-elementwise) | train (ieee ablation) | test (ieee ablation) |");
+        text.AppendLine("|---|---|---|---|---|---|");
+        foreach (Row r in rows)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Name} | {r.Blog} | {Percent(r.Train)} | {Percent(r.Test)} | {Percent(r.IeeeTrain)} | {Percent(r.IeeeTest)} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine(TimeToAccuracy(es, ceiling));
+        return text.ToString();
+    }
+
+    private static string TimeToAccuracy(EvolutionSessionResult es, double ceiling)
+    {
+        var parts = es.TimeToAccuracy.Select(t =>
+        {
+            string label = t.Accuracy == ceiling ? $"linear ceiling {Percent(ceiling)}" : Percent(t.Accuracy);
+            return t.Seconds is { } s
+                ? string.Create(Invariant, $"{label}: {s:F0} s (generation {t.Generation})")
+                : $"{label}: not reached";
+        });
+        return "ES from a random start, time to test accuracy (fused executor, checked every 25 generations): " + string.Join("; ", parts);
+    }
+
+    private static string Percent(double? value) => value is { } v ? (v * 100).ToString("F2", Invariant) + "%" : "—";
+
+    private sealed record Row(string Name, string Blog, double Train, double Test, double? IeeeTrain, double? IeeeTest, string Executor);
+}

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using CpuLinear.Evolution;
+
+namespace CpuLinear.Cli.Evolution;
+
+/// <summary>The ES options shared by <c>train --method es</c> and <c>reproduce</c>; defaults are the reproduce defaults.</summary>
+internal sealed class EvolutionOptions
+{
+    private static readonly EvolutionSettings Defaults = new();
+
+    public Option<int> Generations { get; } = new("--generations") { Description = "ES generations (the σ and lr schedules span them).", DefaultValueFactory = _ => Defaults.Generations };
+    public Option<int> Pairs { get; } = new("--pairs") { Description = "Antithetic pairs per generation (population = 2 x pairs).", DefaultValueFactory = _ => Defaults.Pairs };
+    public Option<int> Batch { get; } = new("--es-batch") { Description = "Minibatch rows shared by the population each generation.", DefaultValueFactory = _ => Defaults.BatchSize };
+    public Option<float> Sigma { get; } = new("--sigma") { Description = "Perturbation scale σ at the first generation.", DefaultValueFactory = _ => Defaults.SigmaInitial };
+    public Option<float> SigmaFinal { get; } = new("--sigma-final") { Description = "σ at the last generation (geometric decay).", DefaultValueFactory = _ => Defaults.SigmaFinal };
+    public Option<float> LearningRate { get; } = new("--es-lr") { Description = "Adam step size at the first generation.", DefaultValueFactory = _ => Defaults.LearningRateInitial };
+    public Option<float> LearningRateFinal { get; } = new("--es-lr-final") { Description = "Adam step size at the last generation (geometric decay).", DefaultValueFactory = _ => Defaults.LearningRateFinal };
+    public Option<float> WeightDecay { get; } = new("--weight-decay") { Description = "L2 coefficient λ (update direction −ĝ + λθ).", DefaultValueFactory = _ => Defaults.WeightDecay };
+    public Option<int> Rank { get; } = new("--rank") { Description = "Rank of each weight matrix's perturbation (EGGROLL); 0 = full rank.", DefaultValueFactory = _ => Defaults.Rank };
+    public Option<string?> Metrics { get; } = new("--metrics") { Description = "Per-generation metrics file: .csv, else JSON Lines (default: <out>/<name>.metrics.jsonl)." };
+    public Option<string?> Resume { get; } = new("--resume") { Description = "Continue an ES checkpoint; the run ends with the same bits as an uninterrupted one." };
+    public Option<string?> Init { get; } = new("--init") { Description = "Start θ from any checkpoint of the same network (e.g. an FTZ-aware backprop one)." };
+    public Option<double?> TimeLimit { get; } = new("--time-limit") { Description = "Stop after this many minutes, with a checkpoint." };
+
+    public void AddTo(Command command)
+    {
+        foreach (Option option in new Option[] { Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, Metrics, Resume, Init, TimeLimit })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public EvolutionSettings Read(ParseResult parse, ulong seed)
+    {
+        var settings = new EvolutionSettings
+        {
+            Generations = parse.GetValue(Generations),
+            Pairs = parse.GetValue(Pairs),
+            BatchSize = parse.GetValue(Batch),
+            SigmaInitial = parse.GetValue(Sigma),
+            SigmaFinal = parse.GetValue(SigmaFinal),
+            LearningRateInitial = parse.GetValue(LearningRate),
+            LearningRateFinal = parse.GetValue(LearningRateFinal),
+            WeightDecay = parse.GetValue(WeightDecay),
+            Rank = parse.GetValue(Rank),
+            Seed = seed,
+        };
+        settings.Validate();
+        return settings;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Globalization;
+using CpuLinear.Checkpoints;
+using CpuLinear.Data;
+using CpuLinear.Evolution;
+using CpuLinear.Networks;
+using CpuLinear.Training;
+using Spectre.Console;
+
+namespace CpuLinear.Cli.Evolution;
+
+/// <summary>How an ES run is driven from the command line.</summary>
+/// <param name="Name">Run name: the checkpoint is <c>{OutDir}/{Name}.safetensors</c>.</param>
+/// <param name="OutDir">Folder for the checkpoint.</param>
+/// <param name="MetricsPath">Per-generation metrics (.csv or .jsonl); null writes none.</param>
+/// <param name="EvaluateEvery">Generations between train/test accuracy measurements (fused executor).</param>
+/// <param name="CheckpointEvery">Generations between checkpoints (one is always written at the end).</param>
+/// <param name="TimeLimit">Stops early (with a checkpoint) when the wall time of this session passes it.</param>
+/// <param name="EvaluationLimit">Rows of each split used by the progress evaluations (default: 10,000 train, all test).</param>
+internal sealed record EvolutionSessionOptions(
+    string Name, string OutDir, string? MetricsPath, int EvaluateEvery = 25, int CheckpointEvery = 100, TimeSpan? TimeLimit = null, int? EvaluationLimit = null)
+{
+    public string CheckpointPath => Path.Combine(OutDir, Name + ".safetensors");
+}
+
+/// <summary>What an ES session did.</summary>
+internal sealed record EvolutionSessionResult(
+    IReadOnlyList<GenerationMetrics> Metrics, double Seconds, bool Interrupted, string CheckpointPath,
+    IReadOnlyList<(double Accuracy, double? Seconds, long? Generation)> TimeToAccuracy);
+
+/// <summary>
+/// Runs an <see cref="EvolutionTrainer"/> with a live progress bar (ETA, latest train/test accuracy), a metrics
+/// log and checkpoints. Ctrl-C finishes the current generation, writes the checkpoint, then stops: resuming
+/// from it gives the same bits as a run that was never interrupted.
+/// </summary>
+internal static class EvolutionSession
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static EvolutionSessionResult Run(
+        IAnsiConsole console, DatasetSplits data, EvolutionTrainer trainer, EvolutionSessionOptions options, IReadOnlyList<double> milestones,
+        double elapsedBefore = 0)
+    {
+        IForwardExecutor fast = EvaluationExecutors.Fast();
+        var metrics = new List<GenerationMetrics>();
+        var reached = milestones.Select(m => (Accuracy: m, Seconds: (double?)null, Generation: (long?)null)).ToList();
+        using MetricsLog? log = options.MetricsPath is null ? null : new MetricsLog(options.MetricsPath);
+        var clock = Stopwatch.StartNew();
+        bool interrupted = false;
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            // Keep the process alive until the generation in flight ends and the checkpoint is on disk.
+            e.Cancel = true;
+            interrupted = true;
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(context =>
+                {
+                    long total = trainer.Settings.Generations;
+                    ProgressTask task = context.AddTask(Markup.Escape(options.Name), maxValue: total);
+                    task.Value = trainer.Generation;
+                    string accuracies = "";
+                    while (!trainer.Finished && !interrupted)
+                    {
+                        GenerationSummary s = trainer.Step(data.Train);
+                        double? trainAccuracy = null, testAccuracy = null;
+                        bool last = trainer.Finished;
+                        if (trainer.Generation % options.EvaluateEvery == 0 || last)
+                        {
+                            trainAccuracy = Evaluation.Run(fast, trainer.Parameters, data.Train, options.EvaluationLimit ?? 10_000).Accuracy;
+                            testAccuracy = Evaluation.Run(fast, trainer.Parameters, data.Test, options.EvaluationLimit).Accuracy;
+                            accuracies = string.Create(Invariant, $" train {trainAccuracy:P1} test {testAccuracy:P1}");
+                            double now = elapsedBefore + clock.Elapsed.TotalSeconds;
+                            for (int i = 0; i < reached.Count; i++)
+                            {
+                                if (reached[i].Seconds is null && testAccuracy >= reached[i].Accuracy)
+                                {
+                                    reached[i] = (reached[i].Accuracy, now, trainer.Generation);
+                                }
+                            }
+                        }
+
+                        var row = new GenerationMetrics(s.Generation, elapsedBefore + clock.Elapsed.TotalSeconds, s.Sigma, s.LearningRate, s.CenterLoss, s.CenterAccuracy, s.MeanFitness, trainAccuracy, testAccuracy);
+                        metrics.Add(row);
+                        log?.Write(row);
+                        task.Description = Markup.Escape(string.Create(Invariant, $"{options.Name} gen {trainer.Generation}/{total} loss {s.CenterLoss:F3}{accuracies}"));
+                        task.Value = trainer.Generation;
+                        if (trainer.Generation % options.CheckpointEvery == 0)
+                        {
+                            SafetensorsCheckpoint.Write(options.CheckpointPath, EvolutionCheckpoint.Capture(trainer));
+                        }
+
+                        if (options.TimeLimit is { } limit && clock.Elapsed >= limit)
+                        {
+                            break;
+                        }
+                    }
+                });
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+
+        SafetensorsCheckpoint.Write(options.CheckpointPath, EvolutionCheckpoint.Capture(trainer));
+        if (interrupted)
+        {
+            console.MarkupLineInterpolated($"[yellow]interrupted[/] at generation {trainer.Generation}: checkpoint [blue]{options.CheckpointPath}[/] (continue with --resume)");
+        }
+
+        return new EvolutionSessionResult(metrics, clock.Elapsed.TotalSeconds, interrupted, options.CheckpointPath, reached);
+    }
+}

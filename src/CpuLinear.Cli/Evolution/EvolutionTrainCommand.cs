@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Globalization;
+using CpuLinear.Checkpoints;
+using CpuLinear.Data;
+using CpuLinear.Evolution;
+using CpuLinear.Networks;
+using CpuLinear.Training;
+using Spectre.Console;
+
+namespace CpuLinear.Cli.Evolution;
+
+/// <summary><c>cpulinear train --method es</c>: ES on MNIST with the blog's network, resumable.</summary>
+internal static class EvolutionTrainCommand
+{
+    public static void Run(IAnsiConsole console, ParseResult parse, EvolutionOptions options, ulong seed, EngineSettings engine, string outDir, string? dataDir, int? limit, TextWriter log)
+    {
+        using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = dataDir, Log = log });
+        EvolutionTrainer trainer;
+        string? resume = parse.GetValue(options.Resume);
+        string name = "es";
+        if (resume is not null)
+        {
+            trainer = EvolutionCheckpoint.Resume(SafetensorsCheckpoint.Read(resume), engine);
+            name = Path.GetFileNameWithoutExtension(resume);
+            outDir = Path.GetDirectoryName(Path.GetFullPath(resume))!;
+            console.MarkupLineInterpolated($"resuming [blue]{resume}[/] at generation {trainer.Generation}/{trainer.Settings.Generations}");
+        }
+        else
+        {
+            EvolutionSettings settings = options.Read(parse, seed);
+            string? init = parse.GetValue(options.Init);
+            NetworkParameters parameters = init is null
+                ? NetworkParameters.Initialize(NetworkArchitecture.Default, seed)
+                : SafetensorsCheckpoint.Read(init).Parameters;
+            if (parameters.Architecture != NetworkArchitecture.Default)
+            {
+                throw new ArgumentException($"--init must hold the blog's network {NetworkArchitecture.Default}; {init} holds {parameters.Architecture}.");
+            }
+
+            trainer = new EvolutionTrainer(parameters, settings, engine);
+            name = init is null ? "es" : "es-from-init";
+        }
+
+        EvolutionSettings s = trainer.Settings;
+        console.MarkupLineInterpolated($"[bold]{name}[/]: {NetworkArchitecture.Default}, OpenAI-ES, {2 * s.Pairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}, σ {s.SigmaInitial}→{s.SigmaFinal}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}, seed {s.Seed}");
+        double? minutes = parse.GetValue(options.TimeLimit);
+        var session = new EvolutionSessionOptions(
+            name, outDir, parse.GetValue(options.Metrics) ?? Path.Combine(outDir, name + ".metrics.jsonl"),
+            TimeLimit: minutes is { } m ? TimeSpan.FromMinutes(m) : null, EvaluationLimit: limit);
+        EvolutionSessionResult result = EvolutionSession.Run(console, mnist, trainer, session, [0.925, 0.95, 0.967]);
+
+        IForwardExecutor literal = EvaluationExecutors.Reference(FloatSemantics.FtzElementwise, engine);
+        IForwardExecutor ieee = EvaluationExecutors.Reference(FloatSemantics.Ieee, engine);
+        // --limit caps the final literal evaluation (quick runs and tests); ES itself samples the whole train split.
+        EvaluationResult train = Evaluation.Run(literal, trainer.Parameters, mnist.Train, limit);
+        EvaluationResult test = Evaluation.Run(literal, trainer.Parameters, mnist.Test, limit);
+        EvaluationResult ieeeTest = Evaluation.Run(ieee, trainer.Parameters, mnist.Test, limit);
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name} (literal) after generation {trainer.Generation}: ftz-elementwise train {train.Accuracy:P2} test {test.Accuracy:P2}; ieee test {ieeeTest.Accuracy:P2}; {result.Seconds:F0} s").Replace("\u00A0", " ", StringComparison.Ordinal));
+        console.MarkupLineInterpolated($"checkpoint: [blue]{result.CheckpointPath}[/]");
+    }
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+using CpuLinear.Checkpoints;
+using CpuLinear.Networks;
+
+namespace CpuLinear.Evolution;
+
+/// <summary>
+/// ES state in the project's safetensors checkpoint: θ, Adam m and v as tensors; the generation (schedule
+/// position) as the step; Adam's step count and every <see cref="EvolutionSettings"/> field as metadata.
+/// Nothing else is needed: noise and minibatches are regenerated from (seed, generation).
+/// </summary>
+public static class EvolutionCheckpoint
+{
+    /// <summary>The checkpoint's trainer name.</summary>
+    public const string TrainerName = "es";
+
+    /// <summary>Captures the trainer's state after its last completed generation.</summary>
+    public static Checkpoint Capture(EvolutionTrainer trainer)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        EvolutionSettings s = trainer.Settings;
+        var extra = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["es_pairs"] = Text(s.Pairs),
+            ["es_batch"] = Text(s.BatchSize),
+            ["es_generations"] = Text(s.Generations),
+            ["es_sigma_initial"] = Text(s.SigmaInitial),
+            ["es_sigma_final"] = Text(s.SigmaFinal),
+            ["es_lr_initial"] = Text(s.LearningRateInitial),
+            ["es_lr_final"] = Text(s.LearningRateFinal),
+            ["es_weight_decay"] = Text(s.WeightDecay),
+            ["es_rank"] = Text(s.Rank),
+            ["es_adam_step"] = Text(trainer.Optimizer.Step),
+        };
+        return new Checkpoint(
+            trainer.Parameters.Clone(), FloatSemantics.FtzElementwise, TrainerName, null, s.Seed, trainer.Generation,
+            (float[])trainer.Optimizer.FirstMoment.Clone(), (float[])trainer.Optimizer.SecondMoment.Clone())
+        {
+            Extra = extra,
+        };
+    }
+
+    /// <summary>Rebuilds a trainer that continues exactly where <paramref name="checkpoint"/> stopped.</summary>
+    /// <exception cref="ArgumentException">The checkpoint was not written by the ES trainer or lacks its state.</exception>
+    public static EvolutionTrainer Resume(Checkpoint checkpoint, EngineSettings? engine = null)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (checkpoint.Trainer != TrainerName || checkpoint.AdamFirstMoment is null || checkpoint.AdamSecondMoment is null)
+        {
+            throw new ArgumentException($"Only an ES checkpoint with Adam state can be resumed as ES; this one was written by '{checkpoint.Trainer}'.", nameof(checkpoint));
+        }
+
+        EvolutionSettings settings = SettingsOf(checkpoint);
+        var trainer = new EvolutionTrainer(checkpoint.Parameters.Clone(), settings, engine);
+        trainer.Restore(checkpoint.Step, checkpoint.AdamFirstMoment, checkpoint.AdamSecondMoment, Integer(checkpoint, "es_adam_step"));
+        return trainer;
+    }
+
+    /// <summary>The settings stored in an ES checkpoint.</summary>
+    public static EvolutionSettings SettingsOf(Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return new EvolutionSettings
+        {
+            Pairs = (int)Integer(checkpoint, "es_pairs"),
+            BatchSize = (int)Integer(checkpoint, "es_batch"),
+            Generations = (int)Integer(checkpoint, "es_generations"),
+            SigmaInitial = Single(checkpoint, "es_sigma_initial"),
+            SigmaFinal = Single(checkpoint, "es_sigma_final"),
+            LearningRateInitial = Single(checkpoint, "es_lr_initial"),
+            LearningRateFinal = Single(checkpoint, "es_lr_final"),
+            WeightDecay = Single(checkpoint, "es_weight_decay"),
+            Rank = (int)Integer(checkpoint, "es_rank"),
+            Seed = checkpoint.Seed,
+        };
+    }
+
+    // "R" round-trips every float exactly, so the resumed schedule has the same bits.
+    private static string Text(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Value(Checkpoint checkpoint, string key) =>
+        checkpoint.Extra.TryGetValue(key, out string? text)
+            ? text
+            : throw new ArgumentException($"The ES checkpoint has no '{key}' metadata.", nameof(checkpoint));
+
+    private static long Integer(Checkpoint checkpoint, string key) => long.Parse(Value(checkpoint, key), CultureInfo.InvariantCulture);
+
+    private static float Single(Checkpoint checkpoint, string key) => float.Parse(Value(checkpoint, key), CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,74 @@
+namespace CpuLinear.Evolution;
+
+/// <summary>
+/// Settings of an OpenAI-ES run (Salimans et al. 2017) on a dead-zone network. Every field is stored in the
+/// checkpoint so a resumed run continues with exactly the same schedule.
+/// </summary>
+public sealed record EvolutionSettings
+{
+    /// <summary>Antithetic pairs per generation; the population is twice this (+ε and −ε).</summary>
+    public int Pairs { get; init; } = 128;
+
+    /// <summary>Minibatch rows shared by the whole population in one generation.</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Generations of the whole run: the σ and learning-rate schedules span this many.</summary>
+    public int Generations { get; init; } = 4000;
+
+    /// <summary>Perturbation scale at generation 0.</summary>
+    public float SigmaInitial { get; init; } = 0.03f;
+
+    /// <summary>Perturbation scale at the last generation (geometric interpolation in between).</summary>
+    public float SigmaFinal { get; init; } = 0.01f;
+
+    /// <summary>Adam step size at generation 0.</summary>
+    public float LearningRateInitial { get; init; } = 0.01f;
+
+    /// <summary>Adam step size at the last generation (geometric interpolation in between).</summary>
+    public float LearningRateFinal { get; init; } = 0.001f;
+
+    /// <summary>L2 coefficient λ: the update direction is −ĝ + λθ, as in OpenAI's es.py.</summary>
+    public float WeightDecay { get; init; } = 0.005f;
+
+    /// <summary>
+    /// Rank r of each weight matrix's perturbation σ·A·Bᵀ/√r (EGGROLL); 0 perturbs every weight independently
+    /// (full rank). Biases are always perturbed at full rank (they are small).
+    /// </summary>
+    public int Rank { get; init; } = 1;
+
+    /// <summary>Seeds the noise, the minibatch order and nothing else: (seed, generation, pair) names a member.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>σ at <paramref name="generation"/>.</summary>
+    public float SigmaAt(long generation) => Geometric(SigmaInitial, SigmaFinal, generation);
+
+    /// <summary>Learning rate at <paramref name="generation"/>.</summary>
+    public float LearningRateAt(long generation) => Geometric(LearningRateInitial, LearningRateFinal, generation);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        if (Pairs < 1 || BatchSize < 1 || Generations < 1)
+        {
+            throw new ArgumentException($"Pairs, batch size and generations must be positive; got {Pairs}, {BatchSize}, {Generations}.");
+        }
+
+        if (!(SigmaInitial > 0 && SigmaFinal > 0 && LearningRateInitial > 0 && LearningRateFinal > 0 && WeightDecay >= 0))
+        {
+            throw new ArgumentException($"σ and learning rates must be positive and weight decay non-negative; got σ {SigmaInitial}→{SigmaFinal}, lr {LearningRateInitial}→{LearningRateFinal}, λ {WeightDecay}.");
+        }
+
+        if (Rank is < 0 or > 64)
+        {
+            throw new ArgumentException($"The perturbation rank must be 0 (full) or 1..64; got {Rank}.");
+        }
+    }
+
+    // Computed in double and rounded once, so the value depends only on the generation: a resumed run sees
+    // the same σ and step size as an uninterrupted one.
+    private float Geometric(float initial, float final, long generation)
+    {
+        double t = Generations <= 1 ? 0 : Math.Clamp(generation / (double)(Generations - 1), 0, 1);
+        return (float)(initial * Math.Pow(final / (double)initial, t));
+    }
+}

@@ -1,0 +1,504 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Numerics;
+using CommunityToolkit.HighPerformance;
+using CpuLinear.Data;
+using CpuLinear.Kernels;
+using CpuLinear.Networks;
+using CpuLinear.Parallelism;
+using CpuLinear.Randomness;
+using CpuLinear.Training;
+
+namespace CpuLinear.Evolution;
+
+/// <summary>
+/// OpenAI-ES on the dead-zone (FTZ-elementwise) network: it optimises the function float32 actually computes,
+/// which backprop cannot see.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Sign convention:</b> fitness = −(mean softmax cross-entropy on the generation's minibatch), and ES
+/// <i>maximises</i> it. The update is Adam on the direction −ĝ + λθ, where
+/// ĝ = Σⱼ (rank⁺ⱼ − rank⁻ⱼ)·εⱼ / (2·pairs) with centered ranks in [−0.5, 0.5] (as OpenAI's es.py).
+/// </para>
+/// <para>
+/// <b>Determinism:</b> member j± of generation g is θ ± σ(g)·εⱼ with εⱼ a pure function of (seed, g, j);
+/// the minibatch is a pure function of (seed, g). Each member's forward pass is computed by one thread with
+/// fixed-order kernels; ĝ sums members in index order (as a GEMM over k = member, or an element-wise FMA chain
+/// over members), never in completion order. So the bits of θ after any generation do not depend on the
+/// thread count, and a run resumed from a checkpoint (θ, Adam m/v/step, generation) ends with the same bits.
+/// </para>
+/// <para>
+/// <b>Low rank</b> (<see cref="EvolutionSettings.Rank"/> r ≥ 1, EGGROLL): weight matrix l of member j± is
+/// Wₗ ± σ·Aⱼₗ·Bⱼₗ/√r with A (fan-in x r) and B (r x fan-out) standard normal. The first layer is computed as
+/// x·W₁ (one GEMM shared by the whole population) ± σ·(x·A)·B/√r; later layers, whose inputs differ per member,
+/// materialise the perturbed matrix and run one GEMM per member. Full rank (r = 0) draws ε from a noise table
+/// generated once from the seed, at an offset named by (seed, g, j), as OpenAI-ES did.
+/// </para>
+/// </remarks>
+public sealed class EvolutionTrainer
+{
+    private readonly EngineSettings _engine;
+    private readonly EngineSettings _singleThread;
+    private readonly NetworkArchitecture _net;
+    private readonly int _pairs;
+    private readonly int _rank;
+    private readonly int[] _factorOffset;   // low rank: start of layer l's A in a pair's noise; B follows A
+    private readonly int[] _biasNoiseOffset; // low rank: start of layer l's bias noise in a pair's noise
+    private readonly int _pairNoiseLength;
+    private readonly float[][] _pairNoise;
+    private readonly long[] _tableOffset;    // full rank: where pair j's ε starts in the table
+    private readonly float[]? _table;
+    private readonly double[] _fitness;
+    private readonly float[] _shaped;
+    private readonly float[] _gradient;
+    private readonly ConcurrentBag<Scratch> _scratch = [];
+    private float[] _batch = [], _shared = [];
+    private byte[] _labels = [];
+    private int[] _permutation = [];
+    private long _permutationEpoch = -1;
+    private double _centerLoss, _centerAccuracy;
+
+    /// <summary>Starts (or continues) ES from <paramref name="parameters"/>, which are updated in place.</summary>
+    public EvolutionTrainer(NetworkParameters parameters, EvolutionSettings settings, EngineSettings? engine = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        Parameters = parameters;
+        Settings = settings;
+        _engine = engine ?? EngineSettings.Default;
+        _singleThread = _engine with { MaxThreads = 1 };
+        _net = parameters.Architecture;
+        _pairs = settings.Pairs;
+        _rank = settings.Rank;
+        Optimizer = new AdamOptimizer(_net.ParameterCount);
+        _fitness = new double[2 * _pairs];
+        _shaped = new float[2 * _pairs];
+        _gradient = new float[_net.ParameterCount];
+
+        _factorOffset = new int[_net.LayerCount];
+        _biasNoiseOffset = new int[_net.LayerCount];
+        int length = 0;
+        for (int l = 0; l < _net.LayerCount; l++)
+        {
+            _factorOffset[l] = length;
+            length += (_net.Widths[l] + _net.Widths[l + 1]) * _rank;
+        }
+
+        for (int l = 0; l < _net.LayerCount; l++)
+        {
+            _biasNoiseOffset[l] = length;
+            length += _net.Widths[l + 1];
+        }
+
+        _pairNoiseLength = _rank > 0 ? length : 0;
+        _pairNoise = new float[_pairs][];
+        for (int j = 0; j < _pairs; j++)
+        {
+            _pairNoise[j] = new float[_pairNoiseLength];
+        }
+
+        _tableOffset = new long[_pairs];
+        if (_rank == 0)
+        {
+            _table = NoiseTable(settings.Seed, TableLength(_net.ParameterCount), _engine.MaxThreads);
+        }
+    }
+
+    /// <summary>The parameters being trained (θ); updated in place by <see cref="Step"/>.</summary>
+    public NetworkParameters Parameters { get; }
+
+    /// <summary>The run's settings.</summary>
+    public EvolutionSettings Settings { get; }
+
+    /// <summary>Adam's state; its step counts the updates made so far.</summary>
+    public AdamOptimizer Optimizer { get; }
+
+    /// <summary>The next generation to run (= generations completed so far).</summary>
+    public long Generation { get; private set; }
+
+    /// <summary>Whether the run has done all of <see cref="EvolutionSettings.Generations"/>.</summary>
+    public bool Finished => Generation >= Settings.Generations;
+
+    /// <summary>Continues from a saved state: θ is already in <see cref="Parameters"/>.</summary>
+    public void Restore(long generation, ReadOnlySpan<float> firstMoment, ReadOnlySpan<float> secondMoment, long adamStep)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(generation);
+        Optimizer.Restore(firstMoment, secondMoment, adamStep);
+        Generation = generation;
+    }
+
+    /// <summary>Runs one generation on <paramref name="data"/> (the training split) and updates θ.</summary>
+    public GenerationSummary Step(LabeledImages data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Features != _net.Inputs)
+        {
+            throw new ArgumentException($"The network takes {_net.Inputs} inputs; the data has {data.Features} features.", nameof(data));
+        }
+
+        var clock = Stopwatch.StartNew();
+        long g = Generation;
+        float sigma = Settings.SigmaAt(g), learningRate = Settings.LearningRateAt(g);
+        int rows = GatherMinibatch(data, g);
+        var inputs = new ReadOnlySpan2D<float>(_batch, 0, rows, _net.Inputs, 0);
+
+        if (_rank > 0)
+        {
+            // x·W₁ once for the whole population, with every core: the shared half of x·(W₁ + σAB).
+            Grow(ref _shared, rows * _net.Widths[1]);
+            var firstWeights = new ReadOnlySpan2D<float>(Parameters.Values, _net.WeightOffset(0), _net.Inputs, _net.Widths[1], 0);
+            Gemm.Multiply(inputs, firstWeights, new Span2D<float>(_shared, 0, rows, _net.Widths[1], 0), _engine);
+        }
+
+        // Items 0..pairs-1 are antithetic pairs; item `pairs` is θ itself (for the reported loss).
+        EngineParallel.For(_pairs + 1, _engine.MaxThreads, new PopulationWork(this, g, sigma, rows));
+
+        CenteredRanks.Compute(_fitness, _shaped);
+        EstimateGradient();
+        float decay = Settings.WeightDecay;
+        float[] theta = Parameters.Values;
+        for (int i = 0; i < _gradient.Length; i++)
+        {
+            // Adam minimises, ES maximises fitness: step along ĝ, shrink θ by λ.
+            _gradient[i] = (decay * theta[i]) - _gradient[i];
+        }
+
+        Optimizer.Update(theta, _gradient, learningRate);
+        Generation = g + 1;
+
+        double mean = 0, best = double.NegativeInfinity;
+        foreach (double f in _fitness)
+        {
+            mean += f;
+            best = Math.Max(best, f);
+        }
+
+        return new GenerationSummary(g, sigma, learningRate, _centerLoss, _centerAccuracy, mean / _fitness.Length, best, clock.Elapsed.TotalSeconds);
+    }
+
+    // Generation g reads rows [slot·B, slot·B + B) of the seed's permutation for epoch g / (N / B): every
+    // example is seen once per epoch, and the batch depends only on (seed, g).
+    private int GatherMinibatch(LabeledImages data, long g)
+    {
+        int rows = Math.Min(Settings.BatchSize, data.Count);
+        int perEpoch = data.Count / rows;
+        long epoch = g / perEpoch;
+        int slot = (int)(g % perEpoch);
+        if (epoch != _permutationEpoch)
+        {
+            _permutation = MinibatchOrder.Permutation(data.Count, Settings.Seed ^ 0xE5_BA7C, (int)epoch);
+            _permutationEpoch = epoch;
+        }
+
+        Grow(ref _batch, rows * _net.Inputs);
+        if (_labels.Length < rows)
+        {
+            _labels = new byte[rows];
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            int index = _permutation[(slot * rows) + r];
+            data.GetRow(index).CopyTo(_batch.AsSpan(r * _net.Inputs, _net.Inputs));
+            _labels[r] = data.Labels[index];
+        }
+
+        return rows;
+    }
+
+    private void EvaluateItem(int item, long g, float sigma, int rows)
+    {
+        if (!_scratch.TryTake(out Scratch? scratch))
+        {
+            scratch = new Scratch(_net, Math.Max(_rank, 1));
+        }
+
+        scratch.Ensure(rows);
+        if (item == _pairs)
+        {
+            Parameters.Values.CopyTo(scratch.Values, 0);
+            double loss = ForwardLoss(scratch, rows, 0, 0, sigma, lowRank: false, out int correct);
+            _centerLoss = loss;
+            _centerAccuracy = correct / (double)rows;
+        }
+        else
+        {
+            int j = item;
+            if (_rank > 0)
+            {
+                new CounterRandom(Settings.Seed, CounterRandom.StreamOf(0xE5_1A7E, (ulong)g, (ulong)j)).FillNormal(_pairNoise[j]);
+                // x·A₁ is the same for both signs: compute it once per pair.
+                var inputs = new ReadOnlySpan2D<float>(_batch, 0, rows, _net.Inputs, 0);
+                var factorA = new ReadOnlySpan2D<float>(_pairNoise[j], _factorOffset[0], _net.Inputs, _rank, 0);
+                Gemm.Multiply(inputs, factorA, new Span2D<float>(scratch.Projection, 0, rows, _rank, 0), _singleThread);
+            }
+            else
+            {
+                _tableOffset[j] = TableOffset(g, j);
+            }
+
+            _fitness[2 * j] = -ForwardLoss(scratch, rows, j, +1, sigma, _rank > 0, out _);
+            _fitness[(2 * j) + 1] = -ForwardLoss(scratch, rows, j, -1, sigma, _rank > 0, out _);
+        }
+
+        _scratch.Add(scratch);
+    }
+
+    // Mean cross-entropy of member (pair, sign) on the minibatch; sign 0 evaluates scratch.Values as they are.
+    private double ForwardLoss(Scratch scratch, int rows, int pair, int sign, float sigma, bool lowRank, out int correct)
+    {
+        float scale = sign * sigma;
+        float[] values = scratch.Values;
+        if (sign != 0 && !lowRank)
+        {
+            // θ + sσε over the whole vector, ε read from the table.
+            ReadOnlySpan<float> epsilon = _table.AsSpan((int)_tableOffset[pair], values.Length);
+            Parameters.Values.CopyTo(values, 0);
+            MultiplyAdd(values, epsilon, scale);
+        }
+        else if (sign != 0)
+        {
+            float[] noise = _pairNoise[pair];
+            float factorScale = scale / MathF.Sqrt(_rank);
+            for (int l = 0; l < _net.LayerCount; l++)
+            {
+                int fanOut = _net.Widths[l + 1];
+                Span<float> bias = values.AsSpan(_net.BiasOffset(l), fanOut);
+                Parameters.Bias(l).CopyTo(bias);
+                MultiplyAdd(bias, noise.AsSpan(_biasNoiseOffset[l], fanOut), scale);
+                if (l == 0)
+                {
+                    continue;
+                }
+
+                // W + sσ·A·B/√r, row i of W gains Σₜ (sσ/√r)·A[i,t]·B[t,:], t in increasing order.
+                int fanIn = _net.Widths[l];
+                ReadOnlySpan<float> a = noise.AsSpan(_factorOffset[l], fanIn * _rank);
+                ReadOnlySpan<float> b = noise.AsSpan(_factorOffset[l] + (fanIn * _rank), _rank * fanOut);
+                Span<float> w = values.AsSpan(_net.WeightOffset(l), fanIn * fanOut);
+                Parameters.Weights(l).CopyTo(w);
+                for (int i = 0; i < fanIn; i++)
+                {
+                    Span<float> row = w.Slice(i * fanOut, fanOut);
+                    for (int t = 0; t < _rank; t++)
+                    {
+                        MultiplyAdd(row, b.Slice(t * fanOut, fanOut), factorScale * a[(i * _rank) + t]);
+                    }
+                }
+            }
+        }
+
+        var perturbed = scratch.Network;
+        ReadOnlySpan2D<float> source = new(_batch, 0, rows, _net.Inputs, 0);
+        float[] front = scratch.Front, back = scratch.Back;
+        for (int l = 0; l < _net.LayerCount; l++)
+        {
+            int fanOut = _net.Widths[l + 1];
+            bool last = l == _net.LayerCount - 1;
+            Span2D<float> destination = last
+                ? new Span2D<float>(scratch.Logits, 0, rows, fanOut, 0)
+                : new Span2D<float>(front, 0, rows, fanOut, 0);
+            if (l == 0 && lowRank)
+            {
+                FirstLayerLowRank(scratch, rows, pair, sign * sigma / MathF.Sqrt(_rank), destination);
+            }
+            else
+            {
+                FusedExecutor.Layer(perturbed, l, source, destination, scratch.Bias, Span2D<float>.Empty, _singleThread);
+            }
+
+            source = destination;
+            (front, back) = (back, front);
+        }
+
+        double total = SoftmaxCrossEntropy.Evaluate(source, _labels.AsSpan(0, rows), Span2D<float>.Empty, 0f, out correct);
+        return total / rows;
+    }
+
+    // h = D_out( D_in(x·W₁ + c·(x·A)·B) + D_in(b₁') ): the shared product plus this member's rank-r term, then
+    // the same bias and dead-zone step the fused executor applies (FusedExecutor.Thresholds).
+    private void FirstLayerLowRank(Scratch scratch, int rows, int pair, float factorScale, Span2D<float> destination)
+    {
+        int fanOut = _net.Widths[1];
+        (float inner, float outer) = FusedExecutor.Thresholds(_net, 0);
+        Span<float> bias = scratch.Bias.AsSpan(0, fanOut);
+        scratch.Network.Bias(0).CopyTo(bias);
+        DeadZone.Apply(bias, inner, _engine.ResolvedPath);
+        ReadOnlySpan<float> b = _pairNoise[pair].AsSpan(_factorOffset[0] + (_net.Inputs * _rank), _rank * fanOut);
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> h = destination.GetRowSpan(r);
+            _shared.AsSpan(r * fanOut, fanOut).CopyTo(h);
+            for (int t = 0; t < _rank; t++)
+            {
+                MultiplyAdd(h, b.Slice(t * fanOut, fanOut), factorScale * scratch.Projection[(r * _rank) + t]);
+            }
+
+            DeadZone.AddBias(h, bias, inner, outer, _engine.ResolvedPath);
+        }
+    }
+
+    private void EstimateGradient()
+    {
+        float[] g = _gradient;
+        float inverseCount = 1f / (2 * _pairs);
+        var weights = new float[_pairs];
+        for (int j = 0; j < _pairs; j++)
+        {
+            weights[j] = (_shaped[2 * j] - _shaped[(2 * j) + 1]) * inverseCount;
+        }
+
+        if (_rank == 0)
+        {
+            EngineParallel.For((g.Length + ChunkLength - 1) / ChunkLength, _engine.MaxThreads, new TableGradientWork(this, weights));
+            return;
+        }
+
+        int k = _pairs * _rank;
+        float factorScale = 1f / MathF.Sqrt(_rank);
+        for (int l = 0; l < _net.LayerCount; l++)
+        {
+            int fanIn = _net.Widths[l], fanOut = _net.Widths[l + 1];
+            // Σⱼ wⱼ·Aⱼ·Bⱼ as one GEMM with k running over (pair, t) in increasing order:
+            //   left  (fanIn x pairs·r): column j·r+t = wⱼ·Aⱼ[:, t]/√r
+            //   right (pairs·r x fanOut): row    j·r+t = Bⱼ[t, :]
+            var left = new float[fanIn * k];
+            var right = new float[k * fanOut];
+            for (int j = 0; j < _pairs; j++)
+            {
+                float[] noise = _pairNoise[j];
+                int a = _factorOffset[l], b = a + (fanIn * _rank);
+                float c = weights[j] * factorScale;
+                for (int i = 0; i < fanIn; i++)
+                {
+                    for (int t = 0; t < _rank; t++)
+                    {
+                        left[(i * k) + (j * _rank) + t] = c * noise[a + (i * _rank) + t];
+                    }
+                }
+
+                noise.AsSpan(b, _rank * fanOut).CopyTo(right.AsSpan(j * _rank * fanOut));
+            }
+
+            Gemm.Multiply(
+                new ReadOnlySpan2D<float>(left, 0, fanIn, k, 0),
+                new ReadOnlySpan2D<float>(right, 0, k, fanOut, 0),
+                new Span2D<float>(g, _net.WeightOffset(l), fanIn, fanOut, 0),
+                _engine);
+
+            Span<float> biasGradient = g.AsSpan(_net.BiasOffset(l), fanOut);
+            biasGradient.Clear();
+            for (int j = 0; j < _pairs; j++)
+            {
+                MultiplyAdd(biasGradient, _pairNoise[j].AsSpan(_biasNoiseOffset[l], fanOut), weights[j]);
+            }
+        }
+    }
+
+    private const int ChunkLength = 1 << 14;
+
+    private void TableGradientChunk(int chunk, float[] weights)
+    {
+        int start = chunk * ChunkLength;
+        int length = Math.Min(ChunkLength, _gradient.Length - start);
+        Span<float> g = _gradient.AsSpan(start, length);
+        g.Clear();
+        for (int j = 0; j < _pairs; j++)
+        {
+            MultiplyAdd(g, _table.AsSpan((int)_tableOffset[j] + start, length), weights[j]);
+        }
+    }
+
+    private long TableOffset(long g, int pair)
+    {
+        var (x0, x1, _, _) = Philox4x32.Block(Settings.Seed, CounterRandom.StreamOf(0xE5_0FF5, (ulong)g), (ulong)pair);
+        ulong span = (ulong)(_table!.Length - _net.ParameterCount + 1);
+        return (long)((((ulong)x1 << 32) | x0) % span);
+    }
+
+    /// <summary>Length of the full-rank noise table for a network of <paramref name="parameterCount"/> parameters.</summary>
+    internal static int TableLength(int parameterCount) => Math.Max(1 << 20, 8 * parameterCount);
+
+    private static float[] NoiseTable(ulong seed, int length, int maxThreads)
+    {
+        var table = GC.AllocateUninitializedArray<float>(length);
+        EngineParallel.For((length + ChunkLength - 1) / ChunkLength, maxThreads, new TableFillWork(table, seed));
+        return table;
+    }
+
+    /// <summary>acc[i] = fma(x[i], c, acc[i]): one rounding per element, the same bits on every vector width.</summary>
+    private static void MultiplyAdd(Span<float> accumulator, ReadOnlySpan<float> x, float c)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var cv = new Vector<float>(c);
+            for (; i <= accumulator.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var acc = new Vector<float>(accumulator[i..]);
+                Vector.FusedMultiplyAdd(new Vector<float>(x[i..]), cv, acc).CopyTo(accumulator[i..]);
+            }
+        }
+
+        for (; i < accumulator.Length; i++)
+        {
+            accumulator[i] = MathF.FusedMultiplyAdd(x[i], c, accumulator[i]);
+        }
+    }
+
+    private static void Grow(ref float[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = GC.AllocateUninitializedArray<float>(length);
+        }
+    }
+
+    private readonly struct PopulationWork(EvolutionTrainer trainer, long generation, float sigma, int rows) : IWorkItems
+    {
+        public void Run(int index) => trainer.EvaluateItem(index, generation, sigma, rows);
+    }
+
+    private readonly struct TableGradientWork(EvolutionTrainer trainer, float[] weights) : IWorkItems
+    {
+        public void Run(int index) => trainer.TableGradientChunk(index, weights);
+    }
+
+    private readonly struct TableFillWork(float[] table, ulong seed) : IWorkItems
+    {
+        public void Run(int index)
+        {
+            int start = index * ChunkLength;
+            int length = Math.Min(ChunkLength, table.Length - start);
+            new CounterRandom(seed, CounterRandom.StreamOf(0xE5_7AB1E)).FillNormal(table.AsSpan(start, length), 1f, start);
+        }
+    }
+
+    // Per-thread buffers: a perturbed copy of θ, activations, logits, the flushed bias and x·A.
+    private sealed class Scratch(NetworkArchitecture net, int rank)
+    {
+        public readonly float[] Values = new float[net.ParameterCount];
+        public NetworkParameters Network => _network ??= new NetworkParameters(net, Values);
+        public float[] Front = [], Back = [], Logits = [], Projection = [];
+        public readonly float[] Bias = new float[net.Widths.Skip(1).Max()];
+        private NetworkParameters? _network;
+        private int _rows;
+
+        public void Ensure(int needed)
+        {
+            if (needed <= _rows)
+            {
+                return;
+            }
+
+            int widest = net.Widths.Skip(1).Max();
+            Front = new float[needed * widest];
+            Back = new float[needed * widest];
+            Logits = new float[needed * net.Outputs];
+            Projection = new float[needed * rank];
+            _rows = needed;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.CommandLine;
+using CpuLinear.Checkpoints;
+using CpuLinear.Cli.Commands;
+using CpuLinear.Cli.Evolution;
+using CpuLinear.Evolution;
+using CpuLinear.Networks;
+using SkiaSharp;
+using Spectre.Console;
+
+namespace CpuLinear.Tests.Evolution;
+
+public sealed class EvolutionCliTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "cpulinear-es-cli-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Train_es_stopped_early_and_resumed_ends_with_the_bits_of_an_uninterrupted_run()
+    {
+        string[] common = ["train", "--method", "es", "--generations", "4", "--pairs", "4", "--es-batch", "32", "--threads", "2", "--limit", "500"];
+        (int exit, string output, string errors) = Run([.. common, "--out", Path.Combine(_folder, "straight")]);
+        Assert.True(exit == 0, errors);
+        Assert.Contains("es (literal) after generation 4: ftz-elementwise train", output);
+        Checkpoint straight = SafetensorsCheckpoint.Read(Path.Combine(_folder, "straight", "es.safetensors"));
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(_folder, "straight", "es.metrics.jsonl")).Length);
+
+        // A zero time limit stops after the first generation, with a checkpoint, like Ctrl-C does.
+        string partial = Path.Combine(_folder, "partial");
+        (exit, _, errors) = Run([.. common, "--out", partial, "--time-limit", "0", "--metrics", Path.Combine(partial, "m.csv")]);
+        Assert.True(exit == 0, errors);
+        Assert.Equal(1, SafetensorsCheckpoint.Read(Path.Combine(partial, "es.safetensors")).Step);
+        (exit, _, errors) = Run("train", "--method", "es", "--resume", Path.Combine(partial, "es.safetensors"), "--metrics", Path.Combine(partial, "m.csv"), "--limit", "500");
+        Assert.True(exit == 0, errors);
+
+        Checkpoint resumed = SafetensorsCheckpoint.Read(Path.Combine(partial, "es.safetensors"));
+        Assert.Equal(4, resumed.Step);
+        Assert.Equal(EvolutionTestData.Hex(straight.Parameters.Values), EvolutionTestData.Hex(resumed.Parameters.Values));
+        string[] csv = File.ReadAllLines(Path.Combine(partial, "m.csv"));
+        Assert.StartsWith("generation,", csv[0]);
+        Assert.Equal(["0", "1", "2", "3"], csv.Skip(1).Select(line => line.Split(',')[0]));
+    }
+
+    [Fact]
+    public void Plots_are_png_images_with_content()
+    {
+        var metrics = Enumerable.Range(0, 30)
+            .Select(g => new GenerationMetrics(g, g * 0.5, 0.03f, 0.01f, 2.5 - (g * 0.05), 0.1, -2.5, g % 5 == 0 ? 0.1 + (g * 0.02) : null, g % 5 == 0 ? 0.1 + (g * 0.02) : null))
+            .ToList();
+        string loss = Path.Combine(_folder, "loss.png"), accuracy = Path.Combine(_folder, "accuracy.png"), activation = Path.Combine(_folder, "activation.png");
+        RunPlots.Loss(loss, [("run", metrics)]);
+        RunPlots.Accuracy(accuracy, [("run", metrics)], 0.92);
+        RunPlots.EffectiveActivation(activation, NetworkArchitecture.Default);
+        foreach (string path in new[] { loss, accuracy, activation })
+        {
+            using SKBitmap image = SKBitmap.Decode(path);
+            Assert.Equal((900, 560), (image.Width, image.Height));
+            // Not a blank canvas: more than a handful of distinct colours (axes, text, lines).
+            Assert.True(image.Pixels.Distinct().Count() > 20, $"{path} looks blank.");
+        }
+    }
+
+    private static (int Exit, string Output, string Errors) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(output),
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 240;
+        var errors = new StringWriter();
+        var root = new RootCommand("test");
+        root.Subcommands.Add(TrainCommand.Create(console, errors));
+        int exit = root.Parse(args).Invoke();
+        return (exit, output.ToString(), errors.ToString());
+    }
+}
