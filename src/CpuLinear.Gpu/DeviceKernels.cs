@@ -41,6 +41,36 @@ internal static class DeviceKernels
         c[(member * args.BatchStrideC) + ((long)row * args.N) + column] = DeadZone(value, args.OutputThreshold);
     }
 
+    /// <summary>
+    /// One element of an ES member's low-rank first layer (X column, Y row, Z member):
+    /// <c>D_out(D_in(acc) + D_in(b₁))</c> with acc starting at the shared product <c>x·W₁</c> and gaining
+    /// <c>fma(scale·(x·A)[row, t], B[t, column], acc)</c> for t = 0..r−1 in increasing order, exactly the CPU
+    /// trainer's sequence (<see cref="Evolution.EvolutionTrainer"/>).
+    /// </summary>
+    public static void LowRankFirstLayer<TFma>(
+        Index3D index, ArrayView<float> shared, ArrayView<float> projection, ArrayView<float> factorsB, ArrayView<float> scales,
+        ArrayView<float> members, ArrayView<float> output, LowRankArguments args)
+        where TFma : struct, IFusedMultiplyAdd
+    {
+        int column = index.X, row = index.Y;
+        long member = index.Z;
+        long factor = member / args.MembersPerFactor;
+        TFma fma = default;
+        float scale = scales[member];
+        float accumulator = shared[((long)row * args.N) + column];
+        long projectionRow = (factor * args.Rows * args.Rank) + ((long)row * args.Rank);
+        long bColumn = (factor * args.Rank * args.N) + column;
+        for (int t = 0; t < args.Rank; t++)
+        {
+            float c = scale * projection[projectionRow + t];
+            accumulator = fma.Apply(c, factorsB[bColumn + ((long)t * args.N)], accumulator);
+        }
+
+        float beta = members[(member * args.ParameterCount) + args.BiasOffset + column];
+        float value = DeadZone(accumulator, args.InputThreshold) + DeadZone(beta, args.InputThreshold);
+        output[(member * args.Rows * args.N) + ((long)row * args.N) + column] = DeadZone(value, args.OutputThreshold);
+    }
+
     /// <summary><c>values[i] = D_t(values[i])</c>.</summary>
     public static void DeadZoneInPlace(Index1D index, ArrayView<float> values, float threshold) =>
         values[index] = DeadZone(values[index], threshold);

@@ -29,3 +29,16 @@ internal struct GemmArguments
 
     public float InputThreshold, OutputThreshold;
 }
+
+/// <summary>The scalar arguments of <see cref="DeviceKernels.LowRankFirstLayer{TFma}"/>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct LowRankArguments
+{
+    /// <summary>Minibatch rows, first-layer width, rank, members per factor pair, parameters per member.</summary>
+    public int Rows, N, Rank, MembersPerFactor, ParameterCount;
+
+    /// <summary>Where the first bias starts in a member vector.</summary>
+    public int BiasOffset;
+
+    public float InputThreshold, OutputThreshold;
+}

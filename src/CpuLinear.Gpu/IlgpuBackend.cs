@@ -44,7 +44,8 @@ public sealed class IlgpuBackend : IComputeBackend
     private readonly Action<Index1D, ArrayView<float>, float> _deadZone;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float, float> _addBias;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>> _addBase;
-    private readonly DeviceBuffer _a, _b, _bias, _c, _inputs, _base, _members, _front, _back, _logits;
+    private readonly Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LowRankArguments> _lowRank;
+    private readonly DeviceBuffer _a, _b, _bias, _c, _inputs, _base, _members, _front, _back, _logits, _shared, _projection, _factorsA, _factorsB, _scales;
     private float[] _staging = [], _hostLogits = [];
 
     private IlgpuBackend(BackendKind kind, Context context, Accelerator accelerator, long? memoryBudgetBytes)
@@ -63,6 +64,9 @@ public sealed class IlgpuBackend : IComputeBackend
         (_gemm, _deadZone, _addBias, _addBase) = accelerator.AcceleratorType == AcceleratorType.Cuda
             ? LoadKernels<PtxFusedMultiplyAdd>(accelerator)
             : LoadKernels<CpuFusedMultiplyAdd>(accelerator);
+        _lowRank = accelerator.AcceleratorType == AcceleratorType.Cuda
+            ? LoadLowRank<PtxFusedMultiplyAdd>(accelerator)
+            : LoadLowRank<CpuFusedMultiplyAdd>(accelerator);
         _a = _pool.Create("GEMM operand A");
         _b = _pool.Create("GEMM operand B");
         _bias = _pool.Create("bias");
@@ -73,6 +77,11 @@ public sealed class IlgpuBackend : IComputeBackend
         _front = _pool.Create("activations (front)");
         _back = _pool.Create("activations (back)");
         _logits = _pool.Create("logits");
+        _shared = _pool.Create("shared first-layer product");
+        _projection = _pool.Create("first-layer projections x·A");
+        _factorsA = _pool.Create("first-layer factors A");
+        _factorsB = _pool.Create("first-layer factors B");
+        _scales = _pool.Create("member scales");
     }
 
     /// <inheritdoc />
@@ -248,6 +257,78 @@ public sealed class IlgpuBackend : IComputeBackend
         EvaluateChunks(net, baseParameters.Values, perturbations, inputs, labels, results, population);
     }
 
+    /// <inheritdoc />
+    public void EvaluateLowRankPopulation(
+        NetworkParameters centre, ReadOnlySpan<float> members, int rank, ReadOnlySpan<float> factorsA, ReadOnlySpan<float> factorsB,
+        ReadOnlySpan<float> scales, int membersPerFactor, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(centre);
+        NetworkArchitecture net = centre.Architecture;
+        int population = BackendArguments.ValidateLowRank(net, members.Length, rank, factorsA.Length, factorsB.Length, scales.Length, membersPerFactor, results.Length);
+        BackendArguments.ValidateBatch(net, inputs, labels);
+        int batch = inputs.Height, count = net.ParameterCount, width = net.Widths[1], classes = net.Outputs;
+        if (population == 0 || batch == 0)
+        {
+            results.Fill(new EvaluationResult(0, 0, 0));
+            return;
+        }
+
+        // Per member: its share of the factors and projections and its scale; shared: x·W₁ and W₁'s vector.
+        long extraPerMember = ((((long)net.Inputs * rank) + ((long)rank * width) + ((long)batch * rank)) / membersPerFactor) + 1;
+        long extraShared = ((long)batch * width) + count;
+        int chunk = PlanChunk(net, batch, false, population, extraPerMember, extraShared, membersPerFactor);
+        LastChunkSize = chunk;
+        ArrayView<float> deviceInputs = UploadInputs(inputs);
+        ArrayView<float> deviceCentre = _base.Upload(centre.Values);
+        ArrayView<float> shared = _shared.View((long)batch * width);
+        _gemm(new Index3D(width, batch, 1), deviceInputs, deviceCentre, deviceCentre, shared, new GemmArguments
+        {
+            M = batch,
+            N = width,
+            K = net.Inputs,
+            OffsetB = net.WeightOffset(0),
+        });
+        (float inner, float outer) = FusedExecutor.Thresholds(net, 0);
+        for (int first = 0; first < population; first += chunk)
+        {
+            int size = Math.Min(chunk, population - first), factors = size / membersPerFactor, firstFactor = first / membersPerFactor;
+            ArrayView<float> deviceMembers = _members.Upload(members.Slice(first * count, size * count));
+            ArrayView<float> a = _factorsA.Upload(factorsA.Slice(firstFactor * net.Inputs * rank, factors * net.Inputs * rank));
+            ArrayView<float> b = _factorsB.Upload(factorsB.Slice(firstFactor * rank * width, factors * rank * width));
+            ArrayView<float> deviceScales = _scales.Upload(scales.Slice(first, size));
+            ArrayView<float> projection = _projection.View((long)factors * batch * rank);
+            // x·A for each factor pair: a batched GEMM with the minibatch shared (stride 0) and no epilogue.
+            _gemm(new Index3D(rank, batch, factors), deviceInputs, a, a, projection, new GemmArguments
+            {
+                M = batch,
+                N = rank,
+                K = net.Inputs,
+                BatchStrideB = (long)net.Inputs * rank,
+                BatchStrideC = (long)batch * rank,
+            });
+            ArrayView<float> firstOutput = net.LayerCount == 1
+                ? _logits.View((long)size * batch * classes)
+                : _front.View(size * batch * net.Widths.Skip(1).SkipLast(1).Max());
+            _lowRank(new Index3D(width, batch, size), shared, projection, b, deviceScales, deviceMembers, firstOutput, new LowRankArguments
+            {
+                Rows = batch,
+                N = width,
+                Rank = rank,
+                MembersPerFactor = membersPerFactor,
+                ParameterCount = count,
+                BiasOffset = net.BiasOffset(0),
+                InputThreshold = inner,
+                OutputThreshold = outer,
+            });
+            ArrayView<float> deviceLogits = net.LayerCount == 1 ? firstOutput : ForwardOnDevice(net, deviceMembers, size, firstOutput, batch, firstLayer: 1);
+            HostLogits(deviceLogits);
+            for (int p = 0; p < size; p++)
+            {
+                results[first + p] = BackendArguments.Score(new ReadOnlySpan2D<float>(_hostLogits, p * batch * classes, batch, classes, 0), labels);
+            }
+        }
+    }
+
     /// <summary>Frees every device buffer, then the accelerator and the ILGPU context.</summary>
     public void Dispose()
     {
@@ -260,18 +341,19 @@ public sealed class IlgpuBackend : IComputeBackend
     /// How many members one device pass may hold: what the budget leaves after the buffers this plan does not
     /// touch and the shared ones (minibatch, base vector), divided by one member's parameters, activations and logits.
     /// </summary>
-    internal int PlanChunk(NetworkArchitecture net, int batch, bool withBase, int population)
+    internal int PlanChunk(NetworkArchitecture net, int batch, bool withBase, int population, long extraPerMemberFloats = 0, long extraSharedFloats = 0, int multiple = 1)
     {
         long count = net.ParameterCount;
         long widest = net.Widths.Skip(1).SkipLast(1).DefaultIfEmpty(0).Max();
-        long perMember = (count + (2 * batch * widest) + ((long)batch * net.Outputs)) * sizeof(float);
-        long shared = (((long)batch * net.Inputs) + (withBase ? count : 0)) * sizeof(float);
-        long available = _pool.BudgetBytes - _pool.BytesOutside(_inputs, _base, _members, _front, _back, _logits) - shared;
-        long fits = available / perMember;
+        long perMember = (count + (2 * batch * widest) + ((long)batch * net.Outputs) + extraPerMemberFloats) * sizeof(float);
+        long shared = (((long)batch * net.Inputs) + (withBase ? count : 0) + extraSharedFloats) * sizeof(float);
+        long outside = _pool.BytesOutside(_inputs, _base, _members, _front, _back, _logits, _shared, _projection, _factorsA, _factorsB, _scales);
+        long available = _pool.BudgetBytes - outside - shared;
+        long fits = available / perMember / multiple * multiple;
         if (fits < 1)
         {
             throw new DeviceMemoryExceededException(
-                $"One member of {net} with a minibatch of {batch} rows", shared + perMember + _pool.BytesOutside(_inputs, _base, _members, _front, _back, _logits), _pool.BudgetBytes, DeviceDescription);
+                $"{(multiple == 1 ? "One member" : $"{multiple} members")} of {net} with a minibatch of {batch} rows", shared + (perMember * multiple) + outside, _pool.BudgetBytes, DeviceDescription);
         }
 
         return (int)Math.Min(population, fits);
@@ -304,6 +386,10 @@ public sealed class IlgpuBackend : IComputeBackend
          accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(DeviceKernels.DeadZoneInPlace),
          accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float>(DeviceKernels.AddBiasDeadZone),
          accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>>(DeviceKernels.AddBase));
+
+    private static Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LowRankArguments> LoadLowRank<TFma>(Accelerator accelerator)
+        where TFma : struct, IFusedMultiplyAdd =>
+        accelerator.LoadAutoGroupedStreamKernel<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LowRankArguments>(DeviceKernels.LowRankFirstLayer<TFma>);
 
     private void EvaluateChunks(NetworkArchitecture net, float[]? baseValues, ReadOnlySpan<float> vectors, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results, int population)
     {
@@ -345,7 +431,7 @@ public sealed class IlgpuBackend : IComputeBackend
     /// on one shared minibatch: per layer one batched GEMM, <c>hₗ = D(D(hₗ₋₁·Wₗ) + D(bₗ))</c> with the thresholds of
     /// <see cref="FusedExecutor"/>. Returns the logits, member-major (members x batch x classes).
     /// </summary>
-    private ArrayView<float> ForwardOnDevice(NetworkArchitecture net, ArrayView<float> parameters, int members, ArrayView<float> inputs, int batch)
+    private ArrayView<float> ForwardOnDevice(NetworkArchitecture net, ArrayView<float> parameters, int members, ArrayView<float> inputs, int batch, int firstLayer = 0)
     {
         long widest = net.Widths.Skip(1).SkipLast(1).DefaultIfEmpty(0).Max();
         ArrayView<float> front = widest == 0 ? default : _front.View(members * batch * widest);
@@ -353,7 +439,14 @@ public sealed class IlgpuBackend : IComputeBackend
         ArrayView<float> logits = _logits.View((long)members * batch * net.Outputs);
         ArrayView<float> source = inputs;
         long sourceStride = 0;  // every member reads the same minibatch
-        for (int layer = 0; layer < net.LayerCount; layer++)
+        if (firstLayer == 1)
+        {
+            // Layer 0 already ran into the front buffer (the low-rank first layer): continue from its rows.
+            (front, back) = (back, front);
+            sourceStride = (long)batch * net.Widths[1];
+        }
+
+        for (int layer = firstLayer; layer < net.LayerCount; layer++)
         {
             int fanIn = net.Widths[layer], fanOut = net.Widths[layer + 1];
             bool last = layer == net.LayerCount - 1;

@@ -47,6 +47,33 @@ internal static class BackendArguments
         }
     }
 
+    /// <summary>Checks a low-rank population's shapes (see <see cref="IComputeBackend.EvaluateLowRankPopulation"/>) and returns P.</summary>
+    public static int ValidateLowRank(
+        NetworkArchitecture net, int membersLength, int rank, int factorsALength, int factorsBLength, int scalesLength, int membersPerFactor, int resultsLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rank, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(membersPerFactor, 1);
+        int population = ValidatePopulation(net, membersLength, resultsLength, "members");
+        if (population % membersPerFactor != 0)
+        {
+            throw new ArgumentException($"{population} members are not whole groups of {membersPerFactor}.", nameof(membersPerFactor));
+        }
+
+        long factors = population / membersPerFactor;
+        RequireExact("factorsA", factorsALength, factors * net.Inputs * rank);
+        RequireExact("factorsB", factorsBLength, factors * rank * net.Widths[1]);
+        RequireExact("scales", scalesLength, population);
+        return population;
+    }
+
+    private static void RequireExact(string name, int length, long needed)
+    {
+        if (length != needed)
+        {
+            throw new ArgumentException($"{name} has {length} floats; the shapes need {needed}.", name);
+        }
+    }
+
     /// <summary>Checks a population's shape and returns P.</summary>
     public static int ValidatePopulation(NetworkArchitecture net, int membersLength, int resultsLength, string name)
     {

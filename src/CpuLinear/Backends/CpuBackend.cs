@@ -116,6 +116,81 @@ public sealed class CpuBackend : IComputeBackend
         }
     }
 
+    /// <inheritdoc />
+    public void EvaluateLowRankPopulation(
+        NetworkParameters centre, ReadOnlySpan<float> members, int rank, ReadOnlySpan<float> factorsA, ReadOnlySpan<float> factorsB,
+        ReadOnlySpan<float> scales, int membersPerFactor, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(centre);
+        NetworkArchitecture net = centre.Architecture;
+        int population = BackendArguments.ValidateLowRank(net, members.Length, rank, factorsA.Length, factorsB.Length, scales.Length, membersPerFactor, results.Length);
+        BackendArguments.ValidateBatch(net, inputs, labels);
+        int rows = inputs.Height, count = net.ParameterCount, width = net.Widths[1];
+        if (population == 0 || rows == 0)
+        {
+            results.Fill(new EvaluationResult(0, 0, 0));
+            return;
+        }
+
+        // S = x·W₁ once for the whole population.
+        var shared = new float[rows * width];
+        var firstWeights = new ReadOnlySpan2D<float>(centre.Values, net.WeightOffset(0), net.Inputs, width, 0);
+        Kernels.Gemm.Multiply(inputs, firstWeights, new Span2D<float>(shared, rows, width), _settings);
+
+        int widest = net.Widths.Skip(1).Max();
+        var projection = new float[rows * rank];
+        var front = new float[rows * widest];
+        var back = new float[rows * widest];
+        var logits = new float[rows * net.Outputs];
+        var bias = new float[widest];
+        (float inner, float outer) = FusedExecutor.Thresholds(net, 0);
+        var member = new NetworkParameters(net, MemberBuffer(count));
+        for (int p = 0; p < population; p++)
+        {
+            members.Slice(p * count, count).CopyTo(member.Values);
+            int q = p / membersPerFactor;
+            if (p % membersPerFactor == 0)
+            {
+                var a = new ReadOnlySpan2D<float>(factorsA.Slice(q * net.Inputs * rank, net.Inputs * rank).ToArray(), net.Inputs, rank);
+                Kernels.Gemm.Multiply(inputs, a, new Span2D<float>(projection, rows, rank), _settings);
+            }
+
+            ReadOnlySpan<float> b = factorsB.Slice(q * rank * width, rank * width);
+            Span<float> flushed = bias.AsSpan(0, width);
+            member.Bias(0).CopyTo(flushed);
+            Kernels.DeadZone.Apply(flushed, inner, _settings.ResolvedPath);
+            float[] first = net.LayerCount == 1 ? logits : front;
+            for (int r = 0; r < rows; r++)
+            {
+                Span<float> h = first.AsSpan(r * width, width);
+                shared.AsSpan(r * width, width).CopyTo(h);
+                for (int t = 0; t < rank; t++)
+                {
+                    float c = scales[p] * projection[(r * rank) + t];
+                    for (int j = 0; j < width; j++)
+                    {
+                        h[j] = MathF.FusedMultiplyAdd(c, b[(t * width) + j], h[j]);
+                    }
+                }
+
+                Kernels.DeadZone.AddBias(h, flushed, inner, outer, _settings.ResolvedPath);
+            }
+
+            float[] source = first, destination = back;
+            for (int l = 1; l < net.LayerCount; l++)
+            {
+                int fanIn = net.Widths[l], fanOut = net.Widths[l + 1];
+                destination = l == net.LayerCount - 1 ? logits : destination;
+                FusedExecutor.Layer(
+                    member, l, new ReadOnlySpan2D<float>(source, 0, rows, fanIn, 0), new Span2D<float>(destination, 0, rows, fanOut, 0),
+                    bias, Span2D<float>.Empty, _settings);
+                (source, destination) = (destination, source);
+            }
+
+            results[p] = BackendArguments.Score(new ReadOnlySpan2D<float>(logits, 0, rows, net.Outputs, 0), labels);
+        }
+    }
+
     /// <summary>Nothing to release: the CPU backend's buffers are managed arrays.</summary>
     public void Dispose()
     {

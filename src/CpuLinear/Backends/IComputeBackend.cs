@@ -90,4 +90,33 @@ public interface IComputeBackend : IForwardExecutor, IDisposable
     /// <param name="results">Receives member p's mean loss and accuracy at index p (length P).</param>
     /// <exception cref="DeviceMemoryExceededException">Not even one member and the minibatch fit the device.</exception>
     void EvaluatePopulation(NetworkParameters baseParameters, ReadOnlySpan<float> perturbations, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results);
+
+    /// <summary>
+    /// Evaluates a low-rank (EGGROLL) evolution-strategies population on one shared minibatch, with the first layer
+    /// computed as <see cref="Evolution.EvolutionTrainer"/> computes it: the product with the centre's first weights
+    /// plus each member's rank-r term, never the product with a materialised perturbed matrix.
+    /// </summary>
+    /// <remarks>
+    /// Member p's first layer, with q = p / <paramref name="membersPerFactor"/>, S = x·W₁ (W₁ from
+    /// <paramref name="centre"/>) and Pq = x·Aq (both GEMMs under the FMA-chain contract):
+    /// <c>h[i, j] = D_out(D_in(acc) + D_in(b₁[j]))</c> where acc starts at S[i, j] and, for t = 0..r−1 in increasing
+    /// order, becomes <c>fma(scales[p]·Pq[i, t], Bq[t, j], acc)</c> (the product scales[p]·Pq[i, t] rounded to float
+    /// first). b₁ and every later layer are read from the member's own vector; its first weight matrix is ignored.
+    /// The loss is then scored as <see cref="EvaluateBatch"/> scores it.
+    /// </remarks>
+    /// <param name="centre">The parameters whose first weight matrix every member shares.</param>
+    /// <param name="members">P member vectors back to back (<c>P · ParameterCount</c> floats).</param>
+    /// <param name="rank">r ≥ 1.</param>
+    /// <param name="factorsA">The first layer's A factors, Q of them back to back (each inputs x r, row-major).</param>
+    /// <param name="factorsB">The first layer's B factors, Q of them back to back (each r x width₁, row-major).</param>
+    /// <param name="scales">P per-member scales of the rank-r term (sσ/√r for an antithetic member).</param>
+    /// <param name="membersPerFactor">Consecutive members sharing one factor pair (2 for antithetic pairs); P = Q · this.</param>
+    /// <param name="inputs">The minibatch (batch x inputs).</param>
+    /// <param name="labels">Its labels.</param>
+    /// <param name="results">Receives member p's mean loss and accuracy at index p (length P).</param>
+    /// <exception cref="ArgumentException">A span does not match the shapes.</exception>
+    /// <exception cref="DeviceMemoryExceededException">Not even one member and the minibatch fit the device.</exception>
+    void EvaluateLowRankPopulation(
+        NetworkParameters centre, ReadOnlySpan<float> members, int rank, ReadOnlySpan<float> factorsA, ReadOnlySpan<float> factorsB,
+        ReadOnlySpan<float> scales, int membersPerFactor, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results);
 }

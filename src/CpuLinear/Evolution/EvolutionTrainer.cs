@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Numerics;
 using CommunityToolkit.HighPerformance;
+using CpuLinear.Backends;
 using CpuLinear.Data;
 using CpuLinear.Kernels;
 using CpuLinear.Networks;
@@ -60,7 +61,16 @@ public sealed class EvolutionTrainer
     private double _centerLoss, _centerAccuracy;
 
     /// <summary>Starts (or continues) ES from <paramref name="parameters"/>, which are updated in place.</summary>
-    public EvolutionTrainer(NetworkParameters parameters, EvolutionSettings settings, EngineSettings? engine = null)
+    /// <param name="parameters">θ, updated in place.</param>
+    /// <param name="settings">The run's settings.</param>
+    /// <param name="engine">Threads and kernel path of the CPU work.</param>
+    /// <param name="backend">
+    /// Null: members are evaluated by the CPU engine, one thread per member. Otherwise the population's forward
+    /// passes and losses run on this backend (<see cref="IComputeBackend.EvaluateLowRankPopulation"/>, or
+    /// <see cref="IComputeBackend.EvaluatePopulation(NetworkArchitecture, ReadOnlySpan{float}, ReadOnlySpan2D{float}, ReadOnlySpan{byte}, Span{EvaluationResult})"/>
+    /// at full rank) with the same arithmetic, so θ gets the same bits; the trainer does not dispose it.
+    /// </param>
+    public EvolutionTrainer(NetworkParameters parameters, EvolutionSettings settings, EngineSettings? engine = null, IComputeBackend? backend = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(settings);
@@ -70,6 +80,7 @@ public sealed class EvolutionTrainer
         _engine = engine ?? EngineSettings.Default;
         _singleThread = _engine with { MaxThreads = 1 };
         _net = parameters.Architecture;
+        Backend = backend;
         _pairs = settings.Pairs;
         _rank = settings.Rank;
         Optimizer = new AdamOptimizer(_net.ParameterCount);
@@ -112,6 +123,12 @@ public sealed class EvolutionTrainer
     /// <summary>The run's settings.</summary>
     public EvolutionSettings Settings { get; }
 
+    /// <summary>Where members are evaluated; null for the CPU engine's own per-thread path.</summary>
+    public IComputeBackend? Backend { get; }
+
+    /// <summary>The last generation's fitness (−mean loss) of member 2j (θ + σεⱼ) and 2j+1 (θ − σεⱼ).</summary>
+    public ReadOnlySpan<double> Fitness => _fitness;
+
     /// <summary>Adam's state; its step counts the updates made so far.</summary>
     public AdamOptimizer Optimizer { get; }
 
@@ -144,7 +161,11 @@ public sealed class EvolutionTrainer
         int rows = GatherMinibatch(data, g);
         var inputs = new ReadOnlySpan2D<float>(_batch, 0, rows, _net.Inputs, 0);
 
-        if (_rank > 0)
+        if (Backend is not null)
+        {
+            EvaluateOnBackend(g, sigma, rows);
+        }
+        else if (_rank > 0)
         {
             // x·W₁ once for the whole population, with every core: the shared half of x·(W₁ + σAB).
             Grow(ref _shared, rows * _net.Widths[1]);
@@ -152,8 +173,11 @@ public sealed class EvolutionTrainer
             Gemm.Multiply(inputs, firstWeights, new Span2D<float>(_shared, 0, rows, _net.Widths[1], 0), _engine);
         }
 
-        // Items 0..pairs-1 are antithetic pairs; item `pairs` is θ itself (for the reported loss).
-        EngineParallel.For(_pairs + 1, _engine.MaxThreads, new PopulationWork(this, g, sigma, rows));
+        if (Backend is null)
+        {
+            // Items 0..pairs-1 are antithetic pairs; item `pairs` is θ itself (for the reported loss).
+            EngineParallel.For(_pairs + 1, _engine.MaxThreads, new PopulationWork(this, g, sigma, rows));
+        }
 
         CenteredRanks.Compute(_fitness, _shaped);
         EstimateGradient();
@@ -208,6 +232,72 @@ public sealed class EvolutionTrainer
         return rows;
     }
 
+    // The population on the backend, in chunks of pairs whose member vectors take at most ~64 MiB on the host:
+    // the same noise, the same member vectors (MemberValues) and, for the first layer at low rank, the same
+    // shared-product-plus-rank-r-term sequence as the CPU path, so the fitnesses have the same bits.
+    private void EvaluateOnBackend(long g, float sigma, int rows)
+    {
+        IComputeBackend backend = Backend!;
+        var inputs = new ReadOnlySpan2D<float>(_batch, 0, rows, _net.Inputs, 0);
+        ReadOnlySpan<byte> labels = _labels.AsSpan(0, rows);
+        EvaluationResult centre = backend.EvaluateBatch(Parameters, inputs, labels);
+        _centerLoss = centre.Loss;
+        _centerAccuracy = centre.Accuracy;
+
+        int count = _net.ParameterCount, inputsTimesRank = _net.Inputs * _rank, rankTimesWidth = _rank * _net.Widths[1];
+        int chunk = (int)Math.Clamp((16L << 20) / (2L * count), 1, _pairs);
+        var members = new float[2 * chunk * count];
+        var results = new EvaluationResult[2 * chunk];
+        var factorsA = new float[chunk * inputsTimesRank];
+        var factorsB = new float[chunk * rankTimesWidth];
+        var scales = new float[2 * chunk];
+        for (int first = 0; first < _pairs; first += chunk)
+        {
+            int size = Math.Min(chunk, _pairs - first);
+            for (int i = 0; i < size; i++)
+            {
+                int j = first + i;
+                if (_rank > 0)
+                {
+                    new CounterRandom(Settings.Seed, CounterRandom.StreamOf(0xE5_1A7E, (ulong)g, (ulong)j)).FillNormal(_pairNoise[j]);
+                    _pairNoise[j].AsSpan(_factorOffset[0], inputsTimesRank).CopyTo(factorsA.AsSpan(i * inputsTimesRank));
+                    _pairNoise[j].AsSpan(_factorOffset[0] + inputsTimesRank, rankTimesWidth).CopyTo(factorsB.AsSpan(i * rankTimesWidth));
+                }
+                else
+                {
+                    _tableOffset[j] = TableOffset(g, j);
+                }
+
+                for (int s = 0; s < 2; s++)
+                {
+                    int sign = s == 0 ? +1 : -1;
+                    Span<float> values = members.AsSpan(((2 * i) + s) * count, count);
+                    Parameters.Values.CopyTo(values);
+                    MemberValues(values, j, sign * sigma, _rank > 0);
+                    scales[(2 * i) + s] = _rank > 0 ? sign * sigma / MathF.Sqrt(_rank) : 0f;
+                }
+            }
+
+            Span<EvaluationResult> chunkResults = results.AsSpan(0, 2 * size);
+            ReadOnlySpan<float> chunkMembers = members.AsSpan(0, 2 * size * count);
+            if (_rank > 0)
+            {
+                backend.EvaluateLowRankPopulation(
+                    Parameters, chunkMembers, _rank, factorsA.AsSpan(0, size * inputsTimesRank), factorsB.AsSpan(0, size * rankTimesWidth),
+                    scales.AsSpan(0, 2 * size), 2, inputs, labels, chunkResults);
+            }
+            else
+            {
+                backend.EvaluatePopulation(_net, chunkMembers, inputs, labels, chunkResults);
+            }
+
+            for (int m = 0; m < 2 * size; m++)
+            {
+                _fitness[(2 * first) + m] = -chunkResults[m].Loss;
+            }
+        }
+    }
+
     private void EvaluateItem(int item, long g, float sigma, int rows)
     {
         if (!_scratch.TryTake(out Scratch? scratch))
@@ -249,45 +339,9 @@ public sealed class EvolutionTrainer
     // Mean cross-entropy of member (pair, sign) on the minibatch; sign 0 evaluates scratch.Values as they are.
     private double ForwardLoss(Scratch scratch, int rows, int pair, int sign, float sigma, bool lowRank, out int correct)
     {
-        float scale = sign * sigma;
-        float[] values = scratch.Values;
-        if (sign != 0 && !lowRank)
+        if (sign != 0)
         {
-            // θ + sσε over the whole vector, ε read from the table.
-            ReadOnlySpan<float> epsilon = _table.AsSpan((int)_tableOffset[pair], values.Length);
-            Parameters.Values.CopyTo(values, 0);
-            MultiplyAdd(values, epsilon, scale);
-        }
-        else if (sign != 0)
-        {
-            float[] noise = _pairNoise[pair];
-            float factorScale = scale / MathF.Sqrt(_rank);
-            for (int l = 0; l < _net.LayerCount; l++)
-            {
-                int fanOut = _net.Widths[l + 1];
-                Span<float> bias = values.AsSpan(_net.BiasOffset(l), fanOut);
-                Parameters.Bias(l).CopyTo(bias);
-                MultiplyAdd(bias, noise.AsSpan(_biasNoiseOffset[l], fanOut), scale);
-                if (l == 0)
-                {
-                    continue;
-                }
-
-                // W + sσ·A·B/√r, row i of W gains Σₜ (sσ/√r)·A[i,t]·B[t,:], t in increasing order.
-                int fanIn = _net.Widths[l];
-                ReadOnlySpan<float> a = noise.AsSpan(_factorOffset[l], fanIn * _rank);
-                ReadOnlySpan<float> b = noise.AsSpan(_factorOffset[l] + (fanIn * _rank), _rank * fanOut);
-                Span<float> w = values.AsSpan(_net.WeightOffset(l), fanIn * fanOut);
-                Parameters.Weights(l).CopyTo(w);
-                for (int i = 0; i < fanIn; i++)
-                {
-                    Span<float> row = w.Slice(i * fanOut, fanOut);
-                    for (int t = 0; t < _rank; t++)
-                    {
-                        MultiplyAdd(row, b.Slice(t * fanOut, fanOut), factorScale * a[(i * _rank) + t]);
-                    }
-                }
-            }
+            MemberValues(scratch.Values, pair, sign * sigma, lowRank);
         }
 
         var perturbed = scratch.Network;
@@ -315,6 +369,50 @@ public sealed class EvolutionTrainer
 
         double total = SoftmaxCrossEntropy.Evaluate(source, _labels.AsSpan(0, rows), Span2D<float>.Empty, 0f, out correct);
         return total / rows;
+    }
+
+    // Member θ + scale·ε (full rank) or, in low rank, θ's biases + scale·ε_b and later layers' W + scale·A·B/√r
+    // (the first layer's weights are left as they are: its rank-r term is added to the shared product instead).
+    private void MemberValues(Span<float> values, int pair, float scale, bool lowRank)
+    {
+        if (!lowRank)
+        {
+            // θ + sσε over the whole vector, ε read from the table.
+            ReadOnlySpan<float> epsilon = _table.AsSpan((int)_tableOffset[pair], values.Length);
+            Parameters.Values.CopyTo(values);
+            MultiplyAdd(values, epsilon, scale);
+        }
+        else
+        {
+            float[] noise = _pairNoise[pair];
+            float factorScale = scale / MathF.Sqrt(_rank);
+            for (int l = 0; l < _net.LayerCount; l++)
+            {
+                int fanOut = _net.Widths[l + 1];
+                Span<float> bias = values.Slice(_net.BiasOffset(l), fanOut);
+                Parameters.Bias(l).CopyTo(bias);
+                MultiplyAdd(bias, noise.AsSpan(_biasNoiseOffset[l], fanOut), scale);
+                if (l == 0)
+                {
+                    continue;
+                }
+
+                // W + sσ·A·B/√r, row i of W gains Σₜ (sσ/√r)·A[i,t]·B[t,:], t in increasing order.
+                int fanIn = _net.Widths[l];
+                ReadOnlySpan<float> a = noise.AsSpan(_factorOffset[l], fanIn * _rank);
+                ReadOnlySpan<float> b = noise.AsSpan(_factorOffset[l] + (fanIn * _rank), _rank * fanOut);
+                Span<float> w = values.Slice(_net.WeightOffset(l), fanIn * fanOut);
+                Parameters.Weights(l).CopyTo(w);
+                for (int i = 0; i < fanIn; i++)
+                {
+                    Span<float> row = w.Slice(i * fanOut, fanOut);
+                    for (int t = 0; t < _rank; t++)
+                    {
+                        MultiplyAdd(row, b.Slice(t * fanOut, fanOut), factorScale * a[(i * _rank) + t]);
+                    }
+                }
+            }
+        }
     }
 
     // h = D_out( D_in(x·W₁ + c·(x·A)·B) + D_in(b₁') ): the shared product plus this member's rank-r term, then
