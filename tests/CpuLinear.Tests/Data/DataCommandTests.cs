@@ -1,27 +1,11 @@
-using System.CommandLine;
 using CpuLinear.Cli.Commands;
-using Spectre.Console;
 
 namespace CpuLinear.Tests.Data;
 
 public sealed class DataCommandTests
 {
-    private static (int Exit, string Output, string Errors) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(output),
-        });
-        console.Profile.Width = 240; // wide enough that no cell wraps mid-phrase
-        var errors = new StringWriter();
-        var root = new RootCommand("test");
-        root.Subcommands.Add(DataCommand.Create(console, errors));
-        int exit = root.Parse(args).Invoke();
-        return (exit, output.ToString(), errors.ToString());
-    }
+    private static (int Exit, string Output, string Errors) Run(params string[] args) =>
+        CliRunner.Run([(c, e) => DataCommand.Create(c, e)], args);
 
     [Fact]
     public void Info_on_a_synthetic_task_prints_counts_balance_and_origin()

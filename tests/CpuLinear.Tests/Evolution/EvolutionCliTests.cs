@@ -1,11 +1,9 @@
-using System.CommandLine;
 using CpuLinear.Checkpoints;
 using CpuLinear.Cli.Commands;
 using CpuLinear.Cli.Evolution;
 using CpuLinear.Evolution;
 using CpuLinear.Networks;
 using SkiaSharp;
-using Spectre.Console;
 
 namespace CpuLinear.Tests.Evolution;
 
@@ -66,21 +64,6 @@ public sealed class EvolutionCliTests : IDisposable
         }
     }
 
-    private static (int Exit, string Output, string Errors) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(output),
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = 240;
-        var errors = new StringWriter();
-        var root = new RootCommand("test");
-        root.Subcommands.Add(TrainCommand.Create(console, errors));
-        int exit = root.Parse(args).Invoke();
-        return (exit, output.ToString(), errors.ToString());
-    }
+    private static (int Exit, string Output, string Errors) Run(params string[] args) =>
+        CliRunner.Run([(c, e) => TrainCommand.Create(c, e)], args);
 }

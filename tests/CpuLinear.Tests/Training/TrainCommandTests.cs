@@ -1,7 +1,5 @@
-using System.CommandLine;
 using CpuLinear.Checkpoints;
 using CpuLinear.Cli.Commands;
-using Spectre.Console;
 
 namespace CpuLinear.Tests.Training;
 
@@ -57,21 +55,6 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("--semantics must be ieee, ftz-elementwise or ftz-everywhere; got 'fast'", errors);
     }
 
-    private static (int Exit, string Output, string Errors) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(output),
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = 240;
-        var errors = new StringWriter();
-        var root = new RootCommand("test");
-        root.Subcommands.Add(TrainCommand.Create(console, errors));
-        root.Subcommands.Add(EvaluateCommand.Create(console, errors));
-        return (root.Parse(args).Invoke(), output.ToString(), errors.ToString());
-    }
+    private static (int Exit, string Output, string Errors) Run(params string[] args) =>
+        CliRunner.Run([(c, e) => TrainCommand.Create(c, e), (c, e) => EvaluateCommand.Create(c, e)], args);
 }

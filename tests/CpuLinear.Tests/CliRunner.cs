@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace CpuLinear.Tests;
+
+/// <summary>
+/// Runs CLI commands in-process against a plain, wide, non-interactive console, capturing what they print
+/// and what they report as errors.
+/// </summary>
+internal static class CliRunner
+{
+    public static (int Exit, string Output, string Errors) Run(
+        IEnumerable<Func<IAnsiConsole, TextWriter, Command>> commands, params string[] args)
+    {
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(output),
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 240; // wide enough that no cell wraps mid-phrase
+        var errors = new StringWriter();
+        var root = new RootCommand("test");
+        foreach (Func<IAnsiConsole, TextWriter, Command> create in commands)
+        {
+            root.Subcommands.Add(create(console, errors));
+        }
+
+        int exit = root.Parse(args).Invoke();
+        return (exit, output.ToString(), errors.ToString());
+    }
+}
