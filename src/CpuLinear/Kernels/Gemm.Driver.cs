@@ -104,9 +104,13 @@ public static partial class Gemm
                         }
                         else
                         {
-                            CopyTile(c, problem.Ldc, scratch, panelWidth, rows, width, resume);
+                            if (resume)
+                            {
+                                CopyTile(c, problem.Ldc, scratch, panelWidth, rows, width);
+                            }
+
                             Tile(a, problem.Lda, sliver, scratch, panelWidth, rows, depthLength, resume);
-                            CopyTile(scratch, panelWidth, c, problem.Ldc, rows, width, copy: true);
+                            CopyTile(scratch, panelWidth, c, problem.Ldc, rows, width);
                         }
 
                         if (last)
@@ -137,13 +141,8 @@ public static partial class Gemm
             }
         }
 
-        private static void CopyTile(float* source, int sourceStride, float* destination, int destinationStride, int rows, int width, bool copy)
+        private static void CopyTile(float* source, int sourceStride, float* destination, int destinationStride, int rows, int width)
         {
-            if (!copy)
-            {
-                return;
-            }
-
             for (int r = 0; r < rows; r++)
             {
                 new ReadOnlySpan<float>(source + ((nint)r * sourceStride), width).CopyTo(new Span<float>(destination + ((nint)r * destinationStride), width));
