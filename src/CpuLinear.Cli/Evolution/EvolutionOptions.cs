@@ -20,11 +20,17 @@ internal sealed class EvolutionOptions
     public Option<string?> Metrics { get; } = new("--metrics") { Description = "Per-generation metrics file: .csv, else JSON Lines (default: <out>/<name>.metrics.jsonl)." };
     public Option<string?> Resume { get; } = new("--resume") { Description = "Continue an ES checkpoint; the run ends with the same bits as an uninterrupted one." };
     public Option<string?> Init { get; } = new("--init") { Description = "Start θ from any checkpoint of the same network (e.g. an FTZ-aware backprop one)." };
+    public Option<string> Backend { get; } = new("--backend")
+    {
+        Description = "Where the population is evaluated: cpu (the engine), gpu (CUDA through ILGPU) or ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator). All give the same bits.",
+        DefaultValueFactory = _ => "cpu",
+    };
+
     public Option<double?> TimeLimit { get; } = new("--time-limit") { Description = "Stop after this many minutes, with a checkpoint." };
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, Metrics, Resume, Init, TimeLimit })
+        foreach (Option option in new Option[] { Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, Metrics, Resume, Init, Backend, TimeLimit })
         {
             command.Options.Add(option);
         }

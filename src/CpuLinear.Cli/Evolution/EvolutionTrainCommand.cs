@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using CpuLinear.Backends;
 using CpuLinear.Checkpoints;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
+using CpuLinear.Gpu;
 using CpuLinear.Networks;
 using CpuLinear.Training;
 using Spectre.Console;
@@ -14,13 +16,17 @@ internal static class EvolutionTrainCommand
 {
     public static void Run(IAnsiConsole console, ParseResult parse, EvolutionOptions options, ulong seed, EngineSettings engine, string outDir, string? dataDir, int? limit, TextWriter log)
     {
+        // Parsed and created before anything is read, so a missing GPU is reported first and alone. The CPU
+        // engine evaluates the population itself (one thread per pair); only the other kinds are passed on.
+        BackendKind backendKind = BackendKinds.Parse(parse.GetValue(options.Backend)!);
+        using IComputeBackend? backend = backendKind == BackendKind.Cpu ? null : ComputeBackends.Create(backendKind, engine);
         using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = dataDir, Log = log });
         EvolutionTrainer trainer;
         string? resume = parse.GetValue(options.Resume);
         string name = "es";
         if (resume is not null)
         {
-            trainer = EvolutionCheckpoint.Resume(SafetensorsCheckpoint.Read(resume), engine);
+            trainer = EvolutionCheckpoint.Resume(SafetensorsCheckpoint.Read(resume), engine, backend);
             name = Path.GetFileNameWithoutExtension(resume);
             outDir = Path.GetDirectoryName(Path.GetFullPath(resume))!;
             console.MarkupLineInterpolated($"resuming [blue]{resume}[/] at generation {trainer.Generation}/{trainer.Settings.Generations}");
@@ -37,12 +43,12 @@ internal static class EvolutionTrainCommand
                 throw new ArgumentException($"--init must hold the blog's network {NetworkArchitecture.Default}; {init} holds {parameters.Architecture}.");
             }
 
-            trainer = new EvolutionTrainer(parameters, settings, engine);
+            trainer = new EvolutionTrainer(parameters, settings, engine, backend);
             name = init is null ? "es" : "es-from-init";
         }
 
         EvolutionSettings s = trainer.Settings;
-        console.MarkupLineInterpolated($"[bold]{name}[/]: {NetworkArchitecture.Default}, OpenAI-ES, {2 * s.Pairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}, σ {s.SigmaInitial}→{s.SigmaFinal}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}, seed {s.Seed}");
+        console.MarkupLineInterpolated($"[bold]{name}[/]: {NetworkArchitecture.Default}, OpenAI-ES, {2 * s.Pairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}, σ {s.SigmaInitial}→{s.SigmaFinal}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}, seed {s.Seed}; population on {trainer.Backend?.DeviceDescription ?? "the CPU engine"}");
         double? minutes = parse.GetValue(options.TimeLimit);
         var session = new EvolutionSessionOptions(
             name, outDir, parse.GetValue(options.Metrics) ?? Path.Combine(outDir, name + ".metrics.jsonl"),

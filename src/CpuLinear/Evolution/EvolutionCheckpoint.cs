@@ -42,7 +42,10 @@ public static class EvolutionCheckpoint
 
     /// <summary>Rebuilds a trainer that continues exactly where <paramref name="checkpoint"/> stopped.</summary>
     /// <exception cref="ArgumentException">The checkpoint was not written by the ES trainer or lacks its state.</exception>
-    public static EvolutionTrainer Resume(Checkpoint checkpoint, EngineSettings? engine = null)
+    /// <param name="checkpoint">An ES checkpoint.</param>
+    /// <param name="engine">Threads and kernel path of the CPU work.</param>
+    /// <param name="backend">Where the population is evaluated (see <see cref="EvolutionTrainer"/>); null for the CPU engine.</param>
+    public static EvolutionTrainer Resume(Checkpoint checkpoint, EngineSettings? engine = null, Backends.IComputeBackend? backend = null)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         if (checkpoint.Trainer != TrainerName || checkpoint.AdamFirstMoment is null || checkpoint.AdamSecondMoment is null)
@@ -51,7 +54,7 @@ public static class EvolutionCheckpoint
         }
 
         EvolutionSettings settings = SettingsOf(checkpoint);
-        var trainer = new EvolutionTrainer(checkpoint.Parameters.Clone(), settings, engine);
+        var trainer = new EvolutionTrainer(checkpoint.Parameters.Clone(), settings, engine, backend);
         trainer.Restore(checkpoint.Step, checkpoint.AdamFirstMoment, checkpoint.AdamSecondMoment, Integer(checkpoint, "es_adam_step"));
         return trainer;
     }

@@ -46,6 +46,33 @@ public sealed class EvolutionCliTests : IDisposable
     }
 
     [Fact]
+    public void Train_es_on_the_ilgpu_cpu_backend_ends_with_the_bits_of_the_cpu_engine()
+    {
+        string[] common = ["train", "--method", "es", "--generations", "2", "--pairs", "2", "--es-batch", "16", "--threads", "2", "--limit", "200"];
+        (int exit, string output, string errors) = Run([.. common, "--out", Path.Combine(_folder, "engine")]);
+        Assert.True(exit == 0, errors);
+        Assert.Contains("population on the CPU engine", output);
+        (exit, output, errors) = Run([.. common, "--out", Path.Combine(_folder, "ilgpu"), "--backend", "ilgpu-cpu"]);
+        Assert.True(exit == 0, errors);
+        // The trainer itself reports where it evaluates, so an option that was parsed but not passed on fails here.
+        Assert.Contains("population on CPU accelerator", output);
+
+        Checkpoint engine = SafetensorsCheckpoint.Read(Path.Combine(_folder, "engine", "es.safetensors"));
+        Checkpoint ilgpu = SafetensorsCheckpoint.Read(Path.Combine(_folder, "ilgpu", "es.safetensors"));
+        Assert.Equal(2, ilgpu.Step);
+        Assert.Equal(EvolutionTestData.Hex(engine.Parameters.Values), EvolutionTestData.Hex(ilgpu.Parameters.Values));
+    }
+
+    [Fact]
+    public void Train_es_with_an_unknown_backend_fails_naming_the_choices()
+    {
+        (int exit, _, string errors) = Run("train", "--method", "es", "--generations", "1", "--backend", "tpu", "--out", Path.Combine(_folder, "tpu"));
+        Assert.NotEqual(0, exit);
+        Assert.Contains("cpu, gpu or ilgpu-cpu", errors);
+        Assert.False(Directory.Exists(Path.Combine(_folder, "tpu")));
+    }
+
+    [Fact]
     public void Plots_are_png_images_with_content()
     {
         var metrics = Enumerable.Range(0, 30)
