@@ -7,25 +7,25 @@ namespace CpuLinear.Evolution;
 public sealed record EvolutionSettings
 {
     /// <summary>Antithetic pairs per generation; the population is twice this (+ε and −ε).</summary>
-    public int Pairs { get; init; } = 128;
+    public int Pairs { get; init; } = 256;
 
     /// <summary>Minibatch rows shared by the whole population in one generation.</summary>
     public int BatchSize { get; init; } = 256;
 
     /// <summary>Generations of the whole run: the σ and learning-rate schedules span this many.</summary>
-    public int Generations { get; init; } = 4000;
+    public int Generations { get; init; } = 7000;
 
     /// <summary>Perturbation scale at generation 0.</summary>
-    public float SigmaInitial { get; init; } = 0.03f;
+    public float SigmaInitial { get; init; } = 0.02f;
 
     /// <summary>Perturbation scale at the last generation (geometric interpolation in between).</summary>
-    public float SigmaFinal { get; init; } = 0.01f;
+    public float SigmaFinal { get; init; } = 0.005f;
 
     /// <summary>Adam step size at generation 0.</summary>
-    public float LearningRateInitial { get; init; } = 0.01f;
+    public float LearningRateInitial { get; init; } = 0.003f;
 
     /// <summary>Adam step size at the last generation (geometric interpolation in between).</summary>
-    public float LearningRateFinal { get; init; } = 0.001f;
+    public float LearningRateFinal { get; init; } = 0.0002f;
 
     /// <summary>L2 coefficient λ: the update direction is −ĝ + λθ, as in OpenAI's es.py.</summary>
     public float WeightDecay { get; init; } = 0.005f;
