@@ -91,7 +91,7 @@ internal static class EvolutionSession
                         task.Value = trainer.Generation;
                         if (trainer.Generation % options.CheckpointEvery == 0)
                         {
-                            SafetensorsCheckpoint.Write(options.CheckpointPath, EvolutionCheckpoint.Capture(trainer));
+                            SafetensorsCheckpoint.Write(options.CheckpointPath, EvolutionCheckpoint.Capture(trainer, elapsedBefore + clock.Elapsed.TotalSeconds));
                         }
 
                         if (options.TimeLimit is { } limit && clock.Elapsed >= limit)
@@ -106,7 +106,7 @@ internal static class EvolutionSession
             Console.CancelKeyPress -= onCancel;
         }
 
-        SafetensorsCheckpoint.Write(options.CheckpointPath, EvolutionCheckpoint.Capture(trainer));
+        SafetensorsCheckpoint.Write(options.CheckpointPath, EvolutionCheckpoint.Capture(trainer, elapsedBefore + clock.Elapsed.TotalSeconds));
         if (interrupted)
         {
             console.MarkupLineInterpolated($"[yellow]interrupted[/] at generation {trainer.Generation}: checkpoint [blue]{options.CheckpointPath}[/] (continue with --resume)");

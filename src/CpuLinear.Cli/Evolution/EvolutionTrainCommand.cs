@@ -24,9 +24,12 @@ internal static class EvolutionTrainCommand
         EvolutionTrainer trainer;
         string? resume = parse.GetValue(options.Resume);
         string name = "es";
+        double elapsedBefore = 0;
         if (resume is not null)
         {
-            trainer = EvolutionCheckpoint.Resume(SafetensorsCheckpoint.Read(resume), engine, backend);
+            Checkpoint saved = SafetensorsCheckpoint.Read(resume);
+            trainer = EvolutionCheckpoint.Resume(saved, engine, backend);
+            elapsedBefore = EvolutionCheckpoint.ElapsedSecondsOf(saved);
             name = Path.GetFileNameWithoutExtension(resume);
             outDir = Path.GetDirectoryName(Path.GetFullPath(resume))!;
             console.MarkupLineInterpolated($"resuming [blue]{resume}[/] at generation {trainer.Generation}/{trainer.Settings.Generations}");
@@ -53,7 +56,7 @@ internal static class EvolutionTrainCommand
         var session = new EvolutionSessionOptions(
             name, outDir, parse.GetValue(options.Metrics) ?? Path.Combine(outDir, name + ".metrics.jsonl"),
             TimeLimit: minutes is { } m ? TimeSpan.FromMinutes(m) : null, EvaluationLimit: limit);
-        EvolutionSessionResult result = EvolutionSession.Run(console, mnist, trainer, session, [0.925, 0.95, 0.967]);
+        EvolutionSessionResult result = EvolutionSession.Run(console, mnist, trainer, session, [0.925, 0.95, 0.967], elapsedBefore);
 
         IForwardExecutor literal = EvaluationExecutors.Reference(FloatSemantics.FtzElementwise, engine);
         IForwardExecutor ieee = EvaluationExecutors.Reference(FloatSemantics.Ieee, engine);

@@ -15,7 +15,12 @@ public static class EvolutionCheckpoint
     public const string TrainerName = "es";
 
     /// <summary>Captures the trainer's state after its last completed generation.</summary>
-    public static Checkpoint Capture(EvolutionTrainer trainer)
+    /// <param name="trainer">The trainer.</param>
+    /// <param name="elapsedSeconds">
+    /// Wall time the run has taken so far, all sessions together; a resumed run continues its clock from here,
+    /// so metrics and time-to-accuracy read as one run.
+    /// </param>
+    public static Checkpoint Capture(EvolutionTrainer trainer, double elapsedSeconds = 0)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         EvolutionSettings s = trainer.Settings;
@@ -31,6 +36,7 @@ public static class EvolutionCheckpoint
             ["es_weight_decay"] = Text(s.WeightDecay),
             ["es_rank"] = Text(s.Rank),
             ["es_adam_step"] = Text(trainer.Optimizer.Step),
+            ["es_elapsed_s"] = elapsedSeconds.ToString("R", CultureInfo.InvariantCulture),
         };
         return new Checkpoint(
             trainer.Parameters.Clone(), FloatSemantics.FtzElementwise, TrainerName, null, s.Seed, trainer.Generation,
@@ -76,6 +82,13 @@ public static class EvolutionCheckpoint
             Rank = (int)Integer(checkpoint, "es_rank"),
             Seed = checkpoint.Seed,
         };
+    }
+
+    /// <summary>The run's wall time stored by <see cref="Capture"/>; 0 for checkpoints written before it was stored.</summary>
+    public static double ElapsedSecondsOf(Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return checkpoint.Extra.TryGetValue("es_elapsed_s", out string? text) ? double.Parse(text, CultureInfo.InvariantCulture) : 0;
     }
 
     // "R" round-trips every float exactly, so the resumed schedule has the same bits.

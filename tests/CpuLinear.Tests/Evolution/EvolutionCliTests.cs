@@ -1,3 +1,4 @@
+using System.Globalization;
 using CpuLinear.Checkpoints;
 using CpuLinear.Cli.Commands;
 using CpuLinear.Cli.Evolution;
@@ -33,7 +34,10 @@ public sealed class EvolutionCliTests : IDisposable
         string partial = Path.Combine(_folder, "partial");
         (exit, _, errors) = Run([.. common, "--out", partial, "--time-limit", "0", "--metrics", Path.Combine(partial, "m.csv")]);
         Assert.True(exit == 0, errors);
-        Assert.Equal(1, SafetensorsCheckpoint.Read(Path.Combine(partial, "es.safetensors")).Step);
+        Checkpoint stopped = SafetensorsCheckpoint.Read(Path.Combine(partial, "es.safetensors"));
+        Assert.Equal(1, stopped.Step);
+        double stoppedAt = EvolutionCheckpoint.ElapsedSecondsOf(stopped);
+        Assert.True(stoppedAt > 0, "the checkpoint should carry the run's wall time");
         (exit, _, errors) = Run("train", "--method", "es", "--resume", Path.Combine(partial, "es.safetensors"), "--metrics", Path.Combine(partial, "m.csv"), "--limit", "500");
         Assert.True(exit == 0, errors);
 
@@ -43,6 +47,10 @@ public sealed class EvolutionCliTests : IDisposable
         string[] csv = File.ReadAllLines(Path.Combine(partial, "m.csv"));
         Assert.StartsWith("generation,", csv[0]);
         Assert.Equal(["0", "1", "2", "3"], csv.Skip(1).Select(line => line.Split(',')[0]));
+        // The resumed session continues the run's clock instead of starting again from zero.
+        double[] elapsed = [.. csv.Skip(1).Select(line => double.Parse(line.Split(',')[1], CultureInfo.InvariantCulture))];
+        Assert.True(elapsed[1] > stoppedAt, $"generation 1 at {elapsed[1]} s, but the run had already taken {stoppedAt} s");
+        Assert.True(elapsed.Zip(elapsed.Skip(1)).All(p => p.Second >= p.First), string.Join(", ", elapsed));
     }
 
     [Fact]
