@@ -6,20 +6,18 @@ using CpuLinear.Networks;
 
 namespace CpuLinear.Tests.Checkpoints;
 
-public sealed class SafetensorsCheckpointTests : IDisposable
+public sealed class SafetensorsCheckpointTests : TemporaryFolderTest
 {
     private static readonly NetworkArchitecture Net = new([7, 5, 3], scaleExponent: 120);
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "cpulinear-ckpt-" + Guid.NewGuid().ToString("N"));
 
-    public SafetensorsCheckpointTests() => Directory.CreateDirectory(_folder);
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public SafetensorsCheckpointTests()
+        : base("cpulinear-ckpt-") => Directory.CreateDirectory(Folder);
 
     [Fact]
     public void Round_trip_keeps_every_bit_and_all_metadata()
     {
         Checkpoint original = Sample(withAdam: true);
-        string path = Path.Combine(_folder, "net.safetensors");
+        string path = Path.Combine(Folder, "net.safetensors");
         SafetensorsCheckpoint.Write(path, original);
         Checkpoint read = SafetensorsCheckpoint.Read(path);
 
@@ -29,13 +27,13 @@ public sealed class SafetensorsCheckpointTests : IDisposable
         Assert.Equal(Bits(original.AdamSecondMoment!), Bits(read.AdamSecondMoment!));
         Assert.Equal((FloatSemantics.FtzElementwise, "bp", "ftz-aware", 42UL, 1234L), (read.Semantics, read.Trainer, read.Gradient, read.Seed, read.Step));
         Assert.Equal("3", read.Extra["epoch"]);
-        Assert.Equal([path], Directory.GetFiles(_folder)); // the temporary file was renamed, not left behind
+        Assert.Equal([path], Directory.GetFiles(Folder)); // the temporary file was renamed, not left behind
     }
 
     [Fact]
     public void Layout_is_the_documented_safetensors_layout()
     {
-        string path = Path.Combine(_folder, "layout.safetensors");
+        string path = Path.Combine(Folder, "layout.safetensors");
         Checkpoint checkpoint = Sample(withAdam: false);
         SafetensorsCheckpoint.Write(path, checkpoint);
         byte[] file = File.ReadAllBytes(path);
@@ -60,13 +58,13 @@ public sealed class SafetensorsCheckpointTests : IDisposable
     [Fact]
     public void Writing_over_an_existing_checkpoint_replaces_it()
     {
-        string path = Path.Combine(_folder, "over.safetensors");
+        string path = Path.Combine(Folder, "over.safetensors");
         SafetensorsCheckpoint.Write(path, Sample(withAdam: true));
         Checkpoint second = Sample(withAdam: false) with { Step = 99 };
         SafetensorsCheckpoint.Write(path, second);
         Assert.Equal(99, SafetensorsCheckpoint.Read(path).Step);
         Assert.Null(SafetensorsCheckpoint.Read(path).AdamFirstMoment);
-        Assert.Single(Directory.GetFiles(_folder));
+        Assert.Single(Directory.GetFiles(Folder));
     }
 
     [Fact]

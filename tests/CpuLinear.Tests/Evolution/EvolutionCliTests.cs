@@ -8,30 +8,20 @@ using SkiaSharp;
 
 namespace CpuLinear.Tests.Evolution;
 
-public sealed class EvolutionCliTests : IDisposable
+public sealed class EvolutionCliTests() : TemporaryFolderTest("cpulinear-es-cli-")
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "cpulinear-es-cli-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
-
     [Fact]
     public void Train_es_stopped_early_and_resumed_ends_with_the_bits_of_an_uninterrupted_run()
     {
         string[] common = ["train", "--method", "es", "--generations", "4", "--pairs", "4", "--es-batch", "32", "--threads", "2", "--limit", "500"];
-        (int exit, string output, string errors) = Run([.. common, "--out", Path.Combine(_folder, "straight")]);
+        (int exit, string output, string errors) = Run([.. common, "--out", Path.Combine(Folder, "straight")]);
         Assert.True(exit == 0, errors);
         Assert.Contains("es (literal) after generation 4: ftz-elementwise train", output);
-        Checkpoint straight = SafetensorsCheckpoint.Read(Path.Combine(_folder, "straight", "es.safetensors"));
-        Assert.Equal(4, File.ReadAllLines(Path.Combine(_folder, "straight", "es.metrics.jsonl")).Length);
+        Checkpoint straight = SafetensorsCheckpoint.Read(Path.Combine(Folder, "straight", "es.safetensors"));
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(Folder, "straight", "es.metrics.jsonl")).Length);
 
         // A zero time limit stops after the first generation, with a checkpoint, like Ctrl-C does.
-        string partial = Path.Combine(_folder, "partial");
+        string partial = Path.Combine(Folder, "partial");
         (exit, _, errors) = Run([.. common, "--out", partial, "--time-limit", "0", "--metrics", Path.Combine(partial, "m.csv")]);
         Assert.True(exit == 0, errors);
         Checkpoint stopped = SafetensorsCheckpoint.Read(Path.Combine(partial, "es.safetensors"));
@@ -57,16 +47,16 @@ public sealed class EvolutionCliTests : IDisposable
     public void Train_es_on_the_ilgpu_cpu_backend_ends_with_the_bits_of_the_cpu_engine()
     {
         string[] common = ["train", "--method", "es", "--generations", "2", "--pairs", "2", "--es-batch", "16", "--threads", "2", "--limit", "200"];
-        (int exit, string output, string errors) = Run([.. common, "--out", Path.Combine(_folder, "engine")]);
+        (int exit, string output, string errors) = Run([.. common, "--out", Path.Combine(Folder, "engine")]);
         Assert.True(exit == 0, errors);
         Assert.Contains("population on the CPU engine", output);
-        (exit, output, errors) = Run([.. common, "--out", Path.Combine(_folder, "ilgpu"), "--backend", "ilgpu-cpu"]);
+        (exit, output, errors) = Run([.. common, "--out", Path.Combine(Folder, "ilgpu"), "--backend", "ilgpu-cpu"]);
         Assert.True(exit == 0, errors);
         // The trainer itself reports where it evaluates, so an option that was parsed but not passed on fails here.
         Assert.Contains("population on CPU accelerator", output);
 
-        Checkpoint engine = SafetensorsCheckpoint.Read(Path.Combine(_folder, "engine", "es.safetensors"));
-        Checkpoint ilgpu = SafetensorsCheckpoint.Read(Path.Combine(_folder, "ilgpu", "es.safetensors"));
+        Checkpoint engine = SafetensorsCheckpoint.Read(Path.Combine(Folder, "engine", "es.safetensors"));
+        Checkpoint ilgpu = SafetensorsCheckpoint.Read(Path.Combine(Folder, "ilgpu", "es.safetensors"));
         Assert.Equal(2, ilgpu.Step);
         Assert.Equal(EvolutionTestData.Hex(engine.Parameters.Values), EvolutionTestData.Hex(ilgpu.Parameters.Values));
     }
@@ -74,10 +64,10 @@ public sealed class EvolutionCliTests : IDisposable
     [Fact]
     public void Train_es_with_an_unknown_backend_fails_naming_the_choices()
     {
-        (int exit, _, string errors) = Run("train", "--method", "es", "--generations", "1", "--backend", "tpu", "--out", Path.Combine(_folder, "tpu"));
+        (int exit, _, string errors) = Run("train", "--method", "es", "--generations", "1", "--backend", "tpu", "--out", Path.Combine(Folder, "tpu"));
         Assert.NotEqual(0, exit);
         Assert.Contains("cpu, gpu or ilgpu-cpu", errors);
-        Assert.False(Directory.Exists(Path.Combine(_folder, "tpu")));
+        Assert.False(Directory.Exists(Path.Combine(Folder, "tpu")));
     }
 
     [Fact]
@@ -86,7 +76,7 @@ public sealed class EvolutionCliTests : IDisposable
         var metrics = Enumerable.Range(0, 30)
             .Select(g => new GenerationMetrics(g, g * 0.5, 0.03f, 0.01f, 2.5 - (g * 0.05), 0.1, -2.5, g % 5 == 0 ? 0.1 + (g * 0.02) : null, g % 5 == 0 ? 0.1 + (g * 0.02) : null))
             .ToList();
-        string loss = Path.Combine(_folder, "loss.png"), accuracy = Path.Combine(_folder, "accuracy.png"), activation = Path.Combine(_folder, "activation.png");
+        string loss = Path.Combine(Folder, "loss.png"), accuracy = Path.Combine(Folder, "accuracy.png"), activation = Path.Combine(Folder, "activation.png");
         RunPlots.Loss(loss, [("run", metrics)]);
         RunPlots.Accuracy(accuracy, [("run", metrics)], 0.92);
         RunPlots.EffectiveActivation(activation, NetworkArchitecture.Default);

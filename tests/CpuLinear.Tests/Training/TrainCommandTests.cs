@@ -3,25 +3,15 @@ using CpuLinear.Cli.Commands;
 
 namespace CpuLinear.Tests.Training;
 
-public sealed class TrainCommandTests : IDisposable
+public sealed class TrainCommandTests() : TemporaryFolderTest("cpulinear-train-")
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "cpulinear-train-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
-
     [Fact]
     public void Train_writes_a_checkpoint_that_evaluate_reads_back()
     {
-        (int exit, string output, string errors) = Run("train", "--method", "bp", "--gradient", "ftz-aware", "--epochs", "1", "--limit", "1000", "--out", _folder, "--threads", "1");
+        (int exit, string output, string errors) = Run("train", "--method", "bp", "--gradient", "ftz-aware", "--epochs", "1", "--limit", "1000", "--out", Folder, "--threads", "1");
         Assert.True(exit == 0, errors);
         Assert.Contains("epoch 1: lr 0.001, train", output);
-        string path = Path.Combine(_folder, "bp-ftz-aware.safetensors");
+        string path = Path.Combine(Folder, "bp-ftz-aware.safetensors");
         Checkpoint checkpoint = SafetensorsCheckpoint.Read(path);
         Assert.Equal(("bp", "ftz-aware", 8L), (checkpoint.Trainer, checkpoint.Gradient, checkpoint.Step));
         Assert.NotNull(checkpoint.AdamSecondMoment);
@@ -42,8 +32,8 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains("--gradient must be straight-through, pure-linear, ftz-aware or all; got 'exact'", errors);
 
-        Directory.CreateDirectory(_folder);
-        string junk = Path.Combine(_folder, "junk.safetensors");
+        Directory.CreateDirectory(Folder);
+        string junk = Path.Combine(Folder, "junk.safetensors");
         File.WriteAllBytes(junk, [1, 2, 3]);
         (exit, _, errors) = Run("evaluate", junk);
         Assert.Equal(1, exit);
