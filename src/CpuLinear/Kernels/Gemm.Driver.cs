@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using CpuLinear.Parallelism;
 
 namespace CpuLinear.Kernels;
@@ -28,7 +27,8 @@ public static partial class Gemm
         }
 
         nuint packedLength = (nuint)panels * (nuint)problem.K * (nuint)panelWidth;
-        float* packed = (float*)NativeMemory.AlignedAlloc(packedLength * sizeof(float), 64);
+        PackingBuffer buffer = PackingBuffer.Rent(packedLength);
+        float* packed = buffer.Data;
         try
         {
             EngineParallel.For(panels, threads, new PackPanels(problem, packed, panelWidth));
@@ -41,7 +41,7 @@ public static partial class Gemm
         }
         finally
         {
-            NativeMemory.AlignedFree(packed);
+            buffer.Return();
         }
     }
 

@@ -105,6 +105,45 @@ public class GemmBitIdentityTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply(2, 2, 3, new float[6], 2, new float[6], 2, new float[4], 2));
     }
 
+    [Fact]
+    public void A_gemm_run_inside_another_gemm_on_the_same_thread_leaves_both_results_exact()
+    {
+        // Packed B panels live in a per-thread buffer kept between GEMMs. An epilogue that starts a GEMM of its
+        // own (on the same thread, while the outer GEMM still reads its panels) must get a different buffer.
+        var settings = new EngineSettings { MaxThreads = 1 };
+        AssertMatchesReference(9, 130, 400, settings, seed: 7); // leaves this thread an idle buffer to hand out
+        const int m = 13, n = 70, k = 300;
+        float[] a = TestData.WideRange(m * k, 5), b = TestData.WideRange(k * n, 6);
+        var actual = new float[m * n];
+        var nested = new NestedGemmEpilogue(settings);
+        Gemm.Multiply(m, n, k, a, k, b, n, actual, n, nested, settings);
+
+        Assert.True(nested.Calls > 1, "the epilogue should run for several row segments");
+        Assert.Equal(Bits(ReferenceGemm.Multiply(m, n, k, a, b)), Bits(actual));
+    }
+
+    private static uint[] Bits(float[] values) => [.. values.Select(BitConverter.SingleToUInt32Bits)];
+
+    private sealed class NestedGemmEpilogueState
+    {
+        public int Calls;
+    }
+
+    private readonly struct NestedGemmEpilogue(EngineSettings settings) : IGemmEpilogue
+    {
+        private readonly NestedGemmEpilogueState _state = new();
+
+        public int Calls => _state.Calls;
+
+        public void Apply(Span<float> segment, int row, int column)
+        {
+            _state.Calls++;
+            // A smaller packed B than the outer one: a shared buffer would be reused in place and the outer GEMM's
+            // remaining panels overwritten.
+            AssertMatchesReference(17, 64, 200, settings, seed: (ulong)_state.Calls);
+        }
+    }
+
     internal static void AssertMatchesReference(int m, int n, int k, EngineSettings settings, ulong seed)
     {
         float[] a = TestData.WideRange(m * k, seed), b = TestData.WideRange(k * n, ~seed);
