@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Numerics;
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Backends;
 using CpuLinear.Data;
@@ -33,7 +32,8 @@ namespace CpuLinear.Evolution;
 /// <b>Low rank</b> (<see cref="EvolutionSettings.Rank"/> r ≥ 1, EGGROLL): weight matrix l of member j± is
 /// Wₗ ± σ·Aⱼₗ·Bⱼₗ/√r with A (fan-in x r) and B (r x fan-out) standard normal. The first layer is computed as
 /// x·W₁ (one GEMM shared by the whole population) ± σ·(x·A)·B/√r; later layers, whose inputs differ per member,
-/// materialise the perturbed matrix and run one GEMM per member. Full rank (r = 0) draws ε from a noise table
+/// run one GEMM per member on W ± σ·A·B/√r, the rank-r term added as the GEMM packs W (never written out as a
+/// perturbed copy; the same bits as one, which is what a compute backend receives). Full rank (r = 0) draws ε from a noise table
 /// generated once from the seed, at an offset named by (seed, g, j), as OpenAI-ES did.
 /// </para>
 /// </remarks>
@@ -341,7 +341,8 @@ public sealed class EvolutionTrainer
     {
         if (sign != 0)
         {
-            MemberValues(scratch.Values, pair, sign * sigma, lowRank);
+            // At low rank only the biases are written: the weights' rank-r terms are applied as each GEMM packs them.
+            MemberValues(scratch.Values, pair, sign * sigma, lowRank, weights: !lowRank);
         }
 
         var perturbed = scratch.Network;
@@ -358,6 +359,22 @@ public sealed class EvolutionTrainer
             {
                 FirstLayerLowRank(scratch, rows, pair, sign * sigma / MathF.Sqrt(_rank), destination);
             }
+            else if (lowRank)
+            {
+                // W + (sσ/√r)·A·B: U[i, t] = (sσ/√r)·A[i, t] rounded as MemberValues rounds it, V = B.
+                int fanIn = _net.Widths[l];
+                float factorScale = sign * sigma / MathF.Sqrt(_rank);
+                ReadOnlySpan<float> a = _pairNoise[pair].AsSpan(_factorOffset[l], fanIn * _rank);
+                Span<float> coefficients = scratch.Coefficients.AsSpan(0, fanIn * _rank);
+                for (int i = 0; i < coefficients.Length; i++)
+                {
+                    coefficients[i] = factorScale * a[i];
+                }
+
+                FusedExecutor.LayerLowRankUpdated(
+                    perturbed, Parameters, l, source, destination, scratch.Bias, coefficients,
+                    _pairNoise[pair].AsSpan(_factorOffset[l] + (fanIn * _rank), _rank * fanOut), _rank, _singleThread);
+            }
             else
             {
                 FusedExecutor.Layer(perturbed, l, source, destination, scratch.Bias, Span2D<float>.Empty, _singleThread);
@@ -373,14 +390,14 @@ public sealed class EvolutionTrainer
 
     // Member θ + scale·ε (full rank) or, in low rank, θ's biases + scale·ε_b and later layers' W + scale·A·B/√r
     // (the first layer's weights are left as they are: its rank-r term is added to the shared product instead).
-    private void MemberValues(Span<float> values, int pair, float scale, bool lowRank)
+    private void MemberValues(Span<float> values, int pair, float scale, bool lowRank, bool weights = true)
     {
         if (!lowRank)
         {
             // θ + sσε over the whole vector, ε read from the table.
             ReadOnlySpan<float> epsilon = _table.AsSpan((int)_tableOffset[pair], values.Length);
             Parameters.Values.CopyTo(values);
-            MultiplyAdd(values, epsilon, scale);
+            FusedMultiplyAdd.Accumulate(values, epsilon, scale);
         }
         else
         {
@@ -391,8 +408,8 @@ public sealed class EvolutionTrainer
                 int fanOut = _net.Widths[l + 1];
                 Span<float> bias = values.Slice(_net.BiasOffset(l), fanOut);
                 Parameters.Bias(l).CopyTo(bias);
-                MultiplyAdd(bias, noise.AsSpan(_biasNoiseOffset[l], fanOut), scale);
-                if (l == 0)
+                FusedMultiplyAdd.Accumulate(bias, noise.AsSpan(_biasNoiseOffset[l], fanOut), scale);
+                if (l == 0 || !weights)
                 {
                     continue;
                 }
@@ -408,7 +425,7 @@ public sealed class EvolutionTrainer
                     Span<float> row = w.Slice(i * fanOut, fanOut);
                     for (int t = 0; t < _rank; t++)
                     {
-                        MultiplyAdd(row, b.Slice(t * fanOut, fanOut), factorScale * a[(i * _rank) + t]);
+                        FusedMultiplyAdd.Accumulate(row, b.Slice(t * fanOut, fanOut), factorScale * a[(i * _rank) + t]);
                     }
                 }
             }
@@ -431,7 +448,7 @@ public sealed class EvolutionTrainer
             _shared.AsSpan(r * fanOut, fanOut).CopyTo(h);
             for (int t = 0; t < _rank; t++)
             {
-                MultiplyAdd(h, b.Slice(t * fanOut, fanOut), factorScale * scratch.Projection[(r * _rank) + t]);
+                FusedMultiplyAdd.Accumulate(h, b.Slice(t * fanOut, fanOut), factorScale * scratch.Projection[(r * _rank) + t]);
             }
 
             DeadZone.AddBias(h, bias, inner, outer, _engine.ResolvedPath);
@@ -490,7 +507,7 @@ public sealed class EvolutionTrainer
             biasGradient.Clear();
             for (int j = 0; j < _pairs; j++)
             {
-                MultiplyAdd(biasGradient, _pairNoise[j].AsSpan(_biasNoiseOffset[l], fanOut), weights[j]);
+                FusedMultiplyAdd.Accumulate(biasGradient, _pairNoise[j].AsSpan(_biasNoiseOffset[l], fanOut), weights[j]);
             }
         }
     }
@@ -505,7 +522,7 @@ public sealed class EvolutionTrainer
         g.Clear();
         for (int j = 0; j < _pairs; j++)
         {
-            MultiplyAdd(g, _table.AsSpan((int)_tableOffset[j] + start, length), weights[j]);
+            FusedMultiplyAdd.Accumulate(g, _table.AsSpan((int)_tableOffset[j] + start, length), weights[j]);
         }
     }
 
@@ -524,26 +541,6 @@ public sealed class EvolutionTrainer
         var table = GC.AllocateUninitializedArray<float>(length);
         EngineParallel.For((length + ChunkLength - 1) / ChunkLength, maxThreads, new TableFillWork(table, seed));
         return table;
-    }
-
-    /// <summary>acc[i] = fma(x[i], c, acc[i]): one rounding per element, the same bits on every vector width.</summary>
-    private static void MultiplyAdd(Span<float> accumulator, ReadOnlySpan<float> x, float c)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var cv = new Vector<float>(c);
-            for (; i <= accumulator.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var acc = new Vector<float>(accumulator[i..]);
-                Vector.FusedMultiplyAdd(new Vector<float>(x[i..]), cv, acc).CopyTo(accumulator[i..]);
-            }
-        }
-
-        for (; i < accumulator.Length; i++)
-        {
-            accumulator[i] = MathF.FusedMultiplyAdd(x[i], c, accumulator[i]);
-        }
     }
 
     private static void Grow(ref float[] buffer, int length)
@@ -581,6 +578,7 @@ public sealed class EvolutionTrainer
         public NetworkParameters Network => _network ??= new NetworkParameters(net, Values);
         public float[] Front = [], Back = [], Logits = [], Projection = [];
         public readonly float[] Bias = new float[net.Widths.Skip(1).Max()];
+        public readonly float[] Coefficients = new float[net.Widths.SkipLast(1).Max() * rank];
         private NetworkParameters? _network;
         private int _rows;
 

@@ -56,7 +56,14 @@ public static partial class Gemm
             float* source = problem.B + column;
             for (int kk = 0; kk < problem.K; kk++)
             {
-                new ReadOnlySpan<float>(source + ((nint)kk * problem.Ldb), width).CopyTo(new Span<float>(destination, width));
+                var row = new Span<float>(destination, width);
+                new ReadOnlySpan<float>(source + ((nint)kk * problem.Ldb), width).CopyTo(row);
+                for (int t = 0; t < problem.UpdateRank; t++)
+                {
+                    // B'[kk, j] = fma(V[t, j], U[kk, t], B'[kk, j]), t in increasing order (MultiplyLowRankUpdated).
+                    FusedMultiplyAdd.Accumulate(row, new ReadOnlySpan<float>(problem.UpdateRows + ((nint)t * problem.N) + column, width), problem.UpdateCoefficients[((nint)kk * problem.UpdateRank) + t]);
+                }
+
                 new Span<float>(destination + width, panelWidth - width).Clear();
                 destination += panelWidth;
             }

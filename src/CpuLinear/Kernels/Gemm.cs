@@ -99,22 +99,74 @@ public static partial class Gemm
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            var problem = new Problem(m, n, k, pa, lda, pb, ldb, pc, ldc);
-            switch (NarrowForWidth(settings.ResolvedPath, n))
-            {
-                case KernelPath.Vector512:
-                    Run<Vector512Lanes, Vector512<float>, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
-                    break;
-                case KernelPath.Vector256:
-                    Run<Vector256Lanes, Vector256<float>, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
-                    break;
-                case KernelPath.Vector128:
-                    Run<Vector128Lanes, Vector128<float>, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
-                    break;
-                default:
-                    Run<ScalarLanes, float, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
-                    break;
-            }
+            Run(new Problem(m, n, k, pa, lda, pb, ldb, pc, ldc), epilogue, settings);
+        }
+    }
+
+    /// <summary>
+    /// Computes <c>C = epilogue(A·B')</c> with <c>B' = B + U·V</c>, a rank-r update of B (U is K x r, V is r x N,
+    /// both row-major and contiguous), without materialising B': the update is applied as B is packed.
+    /// </summary>
+    /// <remarks>
+    /// B'[k, j] is B[k, j] followed by <c>fma(V[t, j], U[k, t], ·)</c> for t = 0..r−1 in increasing order, one
+    /// rounding each: exactly the bits of adding the terms to a copy of B with fused multiply-adds, then calling
+    /// <see cref="Multiply{TEpilogue}(ReadOnlySpan2D{float}, ReadOnlySpan2D{float}, Span2D{float}, TEpilogue, EngineSettings?)"/>
+    /// on the copy. Evolution strategies use it for a member's perturbed weights W + σ·A·B: per member it saves
+    /// writing and re-reading a copy of W, which for a 512x512 layer costs as much memory traffic as packing.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The shapes do not agree.</exception>
+    public static unsafe void MultiplyLowRankUpdated<TEpilogue>(
+        ReadOnlySpan2D<float> a, ReadOnlySpan2D<float> b, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> rows, int rank,
+        Span2D<float> c, TEpilogue epilogue, EngineSettings? settings = null)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        if (a.Width != b.Height || c.Height != a.Height || c.Width != b.Width)
+        {
+            throw new ArgumentException($"A is {a.Height}x{a.Width}, B is {b.Height}x{b.Width}, C is {c.Height}x{c.Width}: they do not make C = A·B.", nameof(b));
+        }
+
+        int m = a.Height, n = b.Width, k = a.Width;
+        ArgumentOutOfRangeException.ThrowIfNegative(rank);
+        if (coefficients.Length != k * rank || rows.Length != rank * n)
+        {
+            throw new ArgumentException($"A rank-{rank} update of a {k}x{n} B needs {k * rank} coefficients and {rank * n} row values; got {coefficients.Length} and {rows.Length}.", nameof(coefficients));
+        }
+
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        settings ??= EngineSettings.Default;
+        int lda = RowStride(a), ldb = RowStride(b), ldc = RowStride(c);
+        fixed (float* pa = &a.DangerousGetReference())
+        fixed (float* pb = &b.DangerousGetReference())
+        fixed (float* pc = &c.DangerousGetReference())
+        fixed (float* pu = coefficients)
+        fixed (float* pv = rows)
+        {
+            var problem = new Problem(m, n, k, pa, lda, pb, ldb, pc, ldc) { UpdateRank = rank, UpdateCoefficients = pu, UpdateRows = pv };
+            Run(problem, epilogue, settings);
+        }
+    }
+
+    private static void Run<TEpilogue>(Problem problem, TEpilogue epilogue, EngineSettings settings)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        switch (NarrowForWidth(settings.ResolvedPath, problem.N))
+        {
+            case KernelPath.Vector512:
+                Run<Vector512Lanes, Vector512<float>, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
+                break;
+            case KernelPath.Vector256:
+                Run<Vector256Lanes, Vector256<float>, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
+                break;
+            case KernelPath.Vector128:
+                Run<Vector128Lanes, Vector128<float>, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
+                break;
+            default:
+                Run<ScalarLanes, float, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
+                break;
         }
     }
 
@@ -175,9 +227,19 @@ public static partial class Gemm
     }
 
     /// <summary>The raw operands of one multiply; pointers stay valid while the caller's fixed block runs.</summary>
+    /// <remarks>
+    /// With <see cref="UpdateRank"/> r &gt; 0 the B that is multiplied is B + U·V, applied while B is packed (see
+    /// <see cref="MultiplyLowRankUpdated{TEpilogue}"/>): U is K x r and V is r x N, both contiguous.
+    /// </remarks>
     internal readonly unsafe struct Problem(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc)
     {
         public readonly int M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc;
         public readonly float* A = a, B = b, C = c;
+
+        public int UpdateRank { get; init; }
+
+        public float* UpdateCoefficients { get; init; }
+
+        public float* UpdateRows { get; init; }
     }
 }

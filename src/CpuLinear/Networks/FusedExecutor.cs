@@ -105,6 +105,35 @@ public sealed class FusedExecutor(EngineSettings? settings = null) : IForwardExe
         }
     }
 
+    /// <summary>
+    /// One layer with the fused dead zones, like <see cref="Layer"/>, whose weights are <paramref name="centre"/>'s
+    /// plus a rank-r update U·V applied while they are packed (<see cref="Gemm.MultiplyLowRankUpdated{TEpilogue}"/>):
+    /// the same bits as <see cref="Layer"/> on a copy of the weights with the update added by fused multiply-adds.
+    /// </summary>
+    /// <param name="biases">Where the layer's bias comes from (an ES member's own vector).</param>
+    /// <param name="centre">Where the layer's weights come from, before the update.</param>
+    /// <param name="layer">Which layer.</param>
+    /// <param name="source">The layer's input rows.</param>
+    /// <param name="destination">The layer's output rows.</param>
+    /// <param name="flushedBias">Scratch for <c>D_in(b)</c> (at least fan-out values).</param>
+    /// <param name="coefficients">U, fan-in x r.</param>
+    /// <param name="rows">V, r x fan-out.</param>
+    /// <param name="rank">r.</param>
+    /// <param name="settings">Threads and kernel path.</param>
+    internal static void LayerLowRankUpdated(
+        NetworkParameters biases, NetworkParameters centre, int layer, ReadOnlySpan2D<float> source, Span2D<float> destination,
+        Memory<float> flushedBias, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> rows, int rank, EngineSettings settings)
+    {
+        NetworkArchitecture net = centre.Architecture;
+        int fanOut = net.Widths[layer + 1];
+        (float inner, float outer) = Thresholds(net, layer);
+        Span<float> bias = flushedBias.Span[..fanOut];
+        biases.Bias(layer).CopyTo(bias);
+        DeadZone.Apply(bias, inner, settings.ResolvedPath);
+        ReadOnlySpan2D<float> weights = new(centre.Values, net.WeightOffset(layer), net.Widths[layer], fanOut, 0);
+        Gemm.MultiplyLowRankUpdated(source, weights, coefficients, rows, rank, destination, new BiasDeadZoneEpilogue(flushedBias[..fanOut], inner, outer), settings);
+    }
+
     private static void Grow(ref float[] buffer, int length)
     {
         if (buffer.Length < length)

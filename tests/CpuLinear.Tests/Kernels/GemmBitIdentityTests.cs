@@ -1,3 +1,4 @@
+using CommunityToolkit.HighPerformance;
 using CpuLinear.Kernels;
 
 namespace CpuLinear.Tests.Kernels;
@@ -103,6 +104,47 @@ public class GemmBitIdentityTests
         var ex = Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 2, 2, new float[3], 2, new float[4], 2, new float[4], 2));
         Assert.Contains("A holds 3 floats", ex.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply(2, 2, 3, new float[6], 2, new float[6], 2, new float[4], 2));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllPaths))]
+    public void A_low_rank_update_applied_while_packing_gives_the_bits_of_multiplying_the_updated_copy(KernelPath path)
+    {
+        foreach ((int m, int n, int k, int rank) in new[] { (37, 512, 512, 1), (7, 65, 300, 3), (13, 10, 512, 2), (1, 1, 1, 1) })
+        {
+            var settings = new EngineSettings { Path = path, MaxThreads = 2 };
+            float[] a = TestData.WideRange(m * k, 11), b = TestData.WideRange(k * n, 12);
+            float[] u = TestData.WideRange(k * rank, 13), v = TestData.WideRange(rank * n, 14);
+
+            // The reference: a copy of B with the terms added by fused multiply-adds, t in increasing order.
+            float[] updated = (float[])b.Clone();
+            for (int row = 0; row < k; row++)
+            {
+                for (int t = 0; t < rank; t++)
+                {
+                    FusedMultiplyAdd.Accumulate(updated.AsSpan(row * n, n), v.AsSpan(t * n, n), u[(row * rank) + t]);
+                }
+            }
+
+            float[] expected = ReferenceGemm.Multiply(m, n, k, a, updated);
+            var actual = new float[m * n];
+            Gemm.MultiplyLowRankUpdated(
+                new ReadOnlySpan2D<float>(a, m, k), new ReadOnlySpan2D<float>(b, k, n), u, v, rank,
+                new Span2D<float>(actual, m, n), default(NoEpilogue), settings);
+            Assert.True(Bits(expected).SequenceEqual(Bits(actual)), $"{m}x{n}x{k}, rank {rank}, {path}");
+        }
+    }
+
+    [Fact]
+    public void A_low_rank_update_of_the_wrong_shape_is_refused()
+    {
+        var a = new float[6];
+        var b = new float[12];
+        var c = new float[8];
+        ArgumentException error = Assert.Throws<ArgumentException>(() => Gemm.MultiplyLowRankUpdated(
+            new ReadOnlySpan2D<float>(a, 2, 3), new ReadOnlySpan2D<float>(b, 3, 4), new float[5], new float[4], 2,
+            new Span2D<float>(c, 2, 4), default(NoEpilogue)));
+        Assert.Contains("needs 6 coefficients and 8 row values; got 5 and 4", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
