@@ -29,7 +29,7 @@ public static class ReproduceCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of every run.", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets (default: $CPULINEAR_DATA, else the user cache folder)." };
-        var esMinutes = new Option<double?>("--es-minutes") { Description = "Wall-time cap of the ES run from a random start (default: none; --quick: 5)." };
+        var esMinutes = new Option<double?>("--es-minutes") { Description = "Wall-time cap of the ES run from a random start (default: none; --quick: 8)." };
         var command = new Command("reproduce", "Reproduce the blog's table: backprop vs evolution strategies on the float32 deep linear network.");
         foreach (Option option in new Option[] { quick, outDir, seed, threads, dataDir, esMinutes })
         {
@@ -45,7 +45,7 @@ public static class ReproduceCommand
             }
 
             bool isQuick = parse.GetValue(quick);
-            double? minutes = parse.GetValue(esMinutes) ?? (isQuick ? 5 : null);
+            double? minutes = parse.GetValue(esMinutes) ?? (isQuick ? 8 : null);
             Run(output ?? AnsiConsole.Console, errors ?? Console.Error, isQuick, parse.GetValue(outDir)!, parse.GetValue(seed),
                 new EngineSettings { MaxThreads = threadCount }, parse.GetValue(dataDir), minutes);
         }));
@@ -55,7 +55,7 @@ public static class ReproduceCommand
     /// <summary>ES from a random start: the defaults of <see cref="EvolutionSettings"/> (docs/evolution.md has the sweep).</summary>
     internal static EvolutionSettings RandomStart(bool quick, ulong seed) =>
         quick
-            ? new EvolutionSettings { Generations = 1200, Pairs = 128, BatchSize = 256, SigmaFinal = 0.01f, LearningRateFinal = 0.0003f, Seed = seed }
+            ? new EvolutionSettings { Generations = 1900, Pairs = 128, BatchSize = 256, SigmaFinal = 0.01f, LearningRateFinal = 0.0003f, Seed = seed }
             : new EvolutionSettings { Seed = seed };
 
     /// <summary>ES fine-tuning the FTZ-aware backprop solution: small σ and step so the start is not destroyed.</summary>
