@@ -82,19 +82,16 @@ public sealed class FusedExecutor(EngineSettings? settings = null) : IForwardExe
         NetworkParameters parameters, int layer, ReadOnlySpan2D<float> source, Span2D<float> destination,
         Memory<float> flushedBias, Span2D<float> product, EngineSettings settings)
     {
-        NetworkArchitecture net = parameters.Architecture;
-        int fanOut = net.Widths[layer + 1];
-        (float inner, float outer) = Thresholds(net, layer);
-        Span<float> bias = flushedBias.Span[..fanOut];
-        parameters.Bias(layer).CopyTo(bias);
-        DeadZone.Apply(bias, inner, settings.ResolvedPath);
-
-        ReadOnlySpan2D<float> weights = new(parameters.Values, net.WeightOffset(layer), net.Widths[layer], fanOut, 0);
+        BiasDeadZoneEpilogue epilogue = Prepare(parameters, parameters, layer, flushedBias, settings, out ReadOnlySpan2D<float> weights);
         if (product.IsEmpty)
         {
-            Gemm.Multiply(source, weights, destination, new BiasDeadZoneEpilogue(flushedBias[..fanOut], inner, outer), settings);
+            Gemm.Multiply(source, weights, destination, epilogue, settings);
             return;
         }
+
+        NetworkArchitecture net = parameters.Architecture;
+        (float inner, float outer) = Thresholds(net, layer);
+        Span<float> bias = flushedBias.Span[..net.Widths[layer + 1]];
 
         Gemm.Multiply(source, weights, product, settings);
         for (int row = 0; row < destination.Height; row++)
@@ -124,14 +121,22 @@ public sealed class FusedExecutor(EngineSettings? settings = null) : IForwardExe
         NetworkParameters biases, NetworkParameters centre, int layer, ReadOnlySpan2D<float> source, Span2D<float> destination,
         Memory<float> flushedBias, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> rows, int rank, EngineSettings settings)
     {
-        NetworkArchitecture net = centre.Architecture;
+        BiasDeadZoneEpilogue epilogue = Prepare(biases, centre, layer, flushedBias, settings, out ReadOnlySpan2D<float> weights);
+        Gemm.MultiplyLowRankUpdated(source, weights, coefficients, rows, rank, destination, epilogue, settings);
+    }
+
+    // The layer's weight matrix and its store step: flushedBias receives D_in(b) from `biases`.
+    private static BiasDeadZoneEpilogue Prepare(
+        NetworkParameters biases, NetworkParameters weightsFrom, int layer, Memory<float> flushedBias, EngineSettings settings, out ReadOnlySpan2D<float> weights)
+    {
+        NetworkArchitecture net = weightsFrom.Architecture;
         int fanOut = net.Widths[layer + 1];
         (float inner, float outer) = Thresholds(net, layer);
         Span<float> bias = flushedBias.Span[..fanOut];
         biases.Bias(layer).CopyTo(bias);
         DeadZone.Apply(bias, inner, settings.ResolvedPath);
-        ReadOnlySpan2D<float> weights = new(centre.Values, net.WeightOffset(layer), net.Widths[layer], fanOut, 0);
-        Gemm.MultiplyLowRankUpdated(source, weights, coefficients, rows, rank, destination, new BiasDeadZoneEpilogue(flushedBias[..fanOut], inner, outer), settings);
+        weights = new ReadOnlySpan2D<float>(weightsFrom.Values, net.WeightOffset(layer), net.Widths[layer], fanOut, 0);
+        return new BiasDeadZoneEpilogue(flushedBias[..fanOut], inner, outer);
     }
 
     private static void Grow(ref float[] buffer, int length)
