@@ -36,7 +36,7 @@ public static class EvolutionCheckpoint
             ["es_weight_decay"] = Text(s.WeightDecay),
             ["es_rank"] = Text(s.Rank),
             ["es_adam_step"] = Text(trainer.Optimizer.Step),
-            ["es_elapsed_s"] = elapsedSeconds.ToString("R", CultureInfo.InvariantCulture),
+            ["es_elapsed_s"] = Text(elapsedSeconds),
         };
         return new Checkpoint(
             trainer.Parameters.Clone(), FloatSemantics.FtzElementwise, TrainerName, null, s.Seed, trainer.Generation,
@@ -93,6 +93,8 @@ public static class EvolutionCheckpoint
 
     // "R" round-trips every float exactly, so the resumed schedule has the same bits.
     private static string Text(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -342,7 +342,7 @@ public sealed class EvolutionTrainer
         if (sign != 0)
         {
             // At low rank only the biases are written: the weights' rank-r terms are applied as each GEMM packs them.
-            MemberValues(scratch.Values, pair, sign * sigma, lowRank, weights: !lowRank);
+            MemberValues(scratch.Values, pair, sign * sigma, lowRank, writeLowRankWeights: false);
         }
 
         var perturbed = scratch.Network;
@@ -390,7 +390,9 @@ public sealed class EvolutionTrainer
 
     // Member θ + scale·ε (full rank) or, in low rank, θ's biases + scale·ε_b and later layers' W + scale·A·B/√r
     // (the first layer's weights are left as they are: its rank-r term is added to the shared product instead).
-    private void MemberValues(Span<float> values, int pair, float scale, bool lowRank, bool weights = true)
+    // The CPU path passes writeLowRankWeights: false and adds the later layers' terms while packing; a compute
+    // backend receives the written-out weights.
+    private void MemberValues(Span<float> values, int pair, float scale, bool lowRank, bool writeLowRankWeights = true)
     {
         if (!lowRank)
         {
@@ -409,7 +411,7 @@ public sealed class EvolutionTrainer
                 Span<float> bias = values.Slice(_net.BiasOffset(l), fanOut);
                 Parameters.Bias(l).CopyTo(bias);
                 FusedMultiplyAdd.Accumulate(bias, noise.AsSpan(_biasNoiseOffset[l], fanOut), scale);
-                if (l == 0 || !weights)
+                if (l == 0 || !writeLowRankWeights)
                 {
                     continue;
                 }

@@ -54,16 +54,7 @@ public static partial class Gemm
     public static void Multiply<TEpilogue>(ReadOnlySpan2D<float> a, ReadOnlySpan2D<float> b, Span2D<float> c, TEpilogue epilogue, EngineSettings? settings = null)
         where TEpilogue : struct, IGemmEpilogue
     {
-        if (a.Width != b.Height)
-        {
-            throw new ArgumentException($"Inner dimensions differ: A is {a.Height}x{a.Width}, B is {b.Height}x{b.Width}.", nameof(b));
-        }
-
-        if (c.Height != a.Height || c.Width != b.Width)
-        {
-            throw new ArgumentException($"C is {c.Height}x{c.Width}; A·B is {a.Height}x{b.Width}.", nameof(c));
-        }
-
+        RequireProductShapes(a, b, c);
         int m = a.Height, n = b.Width, k = a.Width;
         if (m == 0 || n == 0)
         {
@@ -120,11 +111,7 @@ public static partial class Gemm
         Span2D<float> c, TEpilogue epilogue, EngineSettings? settings = null)
         where TEpilogue : struct, IGemmEpilogue
     {
-        if (a.Width != b.Height || c.Height != a.Height || c.Width != b.Width)
-        {
-            throw new ArgumentException($"A is {a.Height}x{a.Width}, B is {b.Height}x{b.Width}, C is {c.Height}x{c.Width}: they do not make C = A·B.", nameof(b));
-        }
-
+        RequireProductShapes(a, b, c);
         int m = a.Height, n = b.Width, k = a.Width;
         ArgumentOutOfRangeException.ThrowIfNegative(rank);
         if (coefficients.Length != k * rank || rows.Length != rank * n)
@@ -147,6 +134,19 @@ public static partial class Gemm
         {
             var problem = new Problem(m, n, k, pa, lda, pb, ldb, pc, ldc) { UpdateRank = rank, UpdateCoefficients = pu, UpdateRows = pv };
             Run(problem, epilogue, settings);
+        }
+    }
+
+    private static void RequireProductShapes(ReadOnlySpan2D<float> a, ReadOnlySpan2D<float> b, Span2D<float> c)
+    {
+        if (a.Width != b.Height)
+        {
+            throw new ArgumentException($"Inner dimensions differ: A is {a.Height}x{a.Width}, B is {b.Height}x{b.Width}.", nameof(b));
+        }
+
+        if (c.Height != a.Height || c.Width != b.Width)
+        {
+            throw new ArgumentException($"C is {c.Height}x{c.Width}; A·B is {a.Height}x{b.Width}.", nameof(c));
         }
     }
 

@@ -89,16 +89,13 @@ public sealed class FusedExecutor(EngineSettings? settings = null) : IForwardExe
             return;
         }
 
-        NetworkArchitecture net = parameters.Architecture;
-        (float inner, float outer) = Thresholds(net, layer);
-        Span<float> bias = flushedBias.Span[..net.Widths[layer + 1]];
-
+        // The same store step the fused GEMM applies, run as a second pass over the kept product.
         Gemm.Multiply(source, weights, product, settings);
         for (int row = 0; row < destination.Height; row++)
         {
             Span<float> output = destination.GetRowSpan(row);
             product.GetRowSpan(row).CopyTo(output);
-            DeadZone.AddBias(output, bias, inner, outer, KernelRegistry.Selected);
+            epilogue.Apply(output, row, 0);
         }
     }
 
