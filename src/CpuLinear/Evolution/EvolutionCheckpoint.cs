@@ -35,6 +35,7 @@ public static class EvolutionCheckpoint
             ["es_lr_final"] = Text(s.LearningRateFinal),
             ["es_weight_decay"] = Text(s.WeightDecay),
             ["es_rank"] = Text(s.Rank),
+            ["es_first_layer_units"] = Text(s.FirstLayerUnits),
             ["es_adam_step"] = Text(trainer.Optimizer.Step),
             ["es_elapsed_s"] = Text(elapsedSeconds),
         };
@@ -80,6 +81,8 @@ public static class EvolutionCheckpoint
             LearningRateFinal = Single(checkpoint, "es_lr_final"),
             WeightDecay = Single(checkpoint, "es_weight_decay"),
             Rank = (int)Integer(checkpoint, "es_rank"),
+            // Checkpoints written before the setting existed perturbed every unit.
+            FirstLayerUnits = checkpoint.Extra.ContainsKey("es_first_layer_units") ? (int)Integer(checkpoint, "es_first_layer_units") : 0,
             Seed = checkpoint.Seed,
         };
     }

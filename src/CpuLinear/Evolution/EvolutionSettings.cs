@@ -36,6 +36,15 @@ public sealed record EvolutionSettings
     /// </summary>
     public int Rank { get; init; } = 1;
 
+    /// <summary>
+    /// First-layer hidden units each pair perturbs (needs <see cref="Rank"/> ≥ 1); 0 perturbs them all. A small
+    /// subset lets every member reuse θ's first-layer activations and second-layer product and add only the
+    /// changed units' contribution, which makes a member many times cheaper while each pair still measures a
+    /// directional derivative of the same expected size (docs/evolution.md). Runs on the
+    /// CPU engine only.
+    /// </summary>
+    public int FirstLayerUnits { get; init; }
+
     /// <summary>Seeds the noise, the minibatch order and nothing else: (seed, generation, pair) names a member.</summary>
     public ulong Seed { get; init; } = 1;
 
@@ -61,6 +70,11 @@ public sealed record EvolutionSettings
         if (Rank is < 0 or > 64)
         {
             throw new ArgumentException($"The perturbation rank must be 0 (full) or 1..64; got {Rank}.");
+        }
+
+        if (FirstLayerUnits < 0 || (FirstLayerUnits > 0 && Rank == 0))
+        {
+            throw new ArgumentException($"First-layer units must be 0 (all) or positive with a low-rank perturbation (rank ≥ 1); got {FirstLayerUnits} units at rank {Rank}.");
         }
     }
 

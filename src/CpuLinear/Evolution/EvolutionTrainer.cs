@@ -54,6 +54,7 @@ public sealed class EvolutionTrainer
     private readonly float[] _shaped;
     private readonly float[] _gradient;
     private readonly ConcurrentBag<Scratch> _scratch = [];
+    private readonly UnitSubsetPopulation? _subset;
     private float[] _batch = [], _shared = [];
     private byte[] _labels = [];
     private int[] _permutation = [];
@@ -110,6 +111,16 @@ public sealed class EvolutionTrainer
             _pairNoise[j] = new float[_pairNoiseLength];
         }
 
+        if (settings.FirstLayerUnits > 0)
+        {
+            if (backend is not null)
+            {
+                throw new ArgumentException($"Perturbing a subset of first-layer units ({settings.FirstLayerUnits}) runs on the CPU engine only; use FirstLayerUnits = 0 with the {backend.DeviceDescription} backend.", nameof(backend));
+            }
+
+            _subset = new UnitSubsetPopulation(_net, _rank, settings.FirstLayerUnits);
+        }
+
         _tableOffset = new long[_pairs];
         if (_rank == 0)
         {
@@ -164,6 +175,11 @@ public sealed class EvolutionTrainer
         if (Backend is not null)
         {
             EvaluateOnBackend(g, sigma, rows);
+        }
+        else if (_subset is not null)
+        {
+            // θ's x·W₁, H₁ and H₁·W₂ once for the whole population, with every core.
+            _subset.Prepare(Parameters, inputs, _engine);
         }
         else if (_rank > 0)
         {
@@ -259,7 +275,7 @@ public sealed class EvolutionTrainer
                 int j = first + i;
                 if (_rank > 0)
                 {
-                    new CounterRandom(Settings.Seed, CounterRandom.StreamOf(0xE5_1A7E, (ulong)g, (ulong)j)).FillNormal(_pairNoise[j]);
+                    PairNoise(g, j).FillNormal(_pairNoise[j]);
                     _pairNoise[j].AsSpan(_factorOffset[0], inputsTimesRank).CopyTo(factorsA.AsSpan(i * inputsTimesRank));
                     _pairNoise[j].AsSpan(_factorOffset[0] + inputsTimesRank, rankTimesWidth).CopyTo(factorsB.AsSpan(i * rankTimesWidth));
                 }
@@ -318,7 +334,15 @@ public sealed class EvolutionTrainer
             int j = item;
             if (_rank > 0)
             {
-                new CounterRandom(Settings.Seed, CounterRandom.StreamOf(0xE5_1A7E, (ulong)g, (ulong)j)).FillNormal(_pairNoise[j]);
+                if (_subset is not null)
+                {
+                    PrepareUnitSubset(scratch, rows, g, j);
+                }
+                else
+                {
+                    PairNoise(g, j).FillNormal(_pairNoise[j]);
+                }
+
                 // x·A₁ is the same for both signs: compute it once per pair.
                 var inputs = new ReadOnlySpan2D<float>(_batch, 0, rows, _net.Inputs, 0);
                 var factorA = new ReadOnlySpan2D<float>(_pairNoise[j], _factorOffset[0], _net.Inputs, _rank, 0);
@@ -348,7 +372,28 @@ public sealed class EvolutionTrainer
         var perturbed = scratch.Network;
         ReadOnlySpan2D<float> source = new(_batch, 0, rows, _net.Inputs, 0);
         float[] front = scratch.Front, back = scratch.Back;
-        for (int l = 0; l < _net.LayerCount; l++)
+        int firstLayer = 0;
+        if (sign != 0 && _subset is not null)
+        {
+            // Layers 1 and 2 from θ's shared activations plus the pair's units (UnitSubsetPopulation).
+            Span2D<float> second = _net.LayerCount == 2
+                ? new Span2D<float>(scratch.Logits, 0, rows, _net.Outputs, 0)
+                : new Span2D<float>(front, 0, rows, _net.Widths[2], 0);
+            int width = _net.Widths[1];
+            float[] noise = _pairNoise[pair];
+            _subset.SecondLayer(
+                Parameters, perturbed, scratch.Subset!.Chosen.AsSpan(0, _subset.Units),
+                scratch.Projection.AsSpan(0, rows * _rank), scratch.ActivationProjection.AsSpan(0, rows * _rank),
+                noise.AsSpan(_factorOffset[0] + (_net.Inputs * _rank), _rank * width),
+                noise.AsSpan(_factorOffset[1], width * _rank),
+                noise.AsSpan(_factorOffset[1] + (width * _rank), _rank * _net.Widths[2]),
+                sign * sigma / MathF.Sqrt(_rank), scratch.Subset, second, _engine.ResolvedPath);
+            source = second;
+            (front, back) = (back, front);
+            firstLayer = 2;
+        }
+
+        for (int l = firstLayer; l < _net.LayerCount; l++)
         {
             int fanOut = _net.Widths[l + 1];
             bool last = l == _net.LayerCount - 1;
@@ -386,6 +431,42 @@ public sealed class EvolutionTrainer
 
         double total = SoftmaxCrossEntropy.Evaluate(source, _labels.AsSpan(0, rows), Span2D<float>.Empty, 0f, out correct);
         return total / rows;
+    }
+
+    // Pair j's noise stream: element i of its noise vector is a pure function of (seed, g, j, i).
+    private CounterRandom PairNoise(long g, int pair) => new(Settings.Seed, CounterRandom.StreamOf(0xE5_1A7E, (ulong)g, (ulong)pair));
+
+    // The pair's units, its noise (first layer masked to them), and H₁·A₂ (shared by both signs). Only the
+    // elements that survive the mask are drawn, each with the value a full fill gives it (the stream is addressed
+    // by element), so a fifth of the Gaussian draws are skipped without changing a bit.
+    private void PrepareUnitSubset(Scratch scratch, int rows, long g, int pair)
+    {
+        UnitSubsetPopulation subset = _subset!;
+        UnitSubsetPopulation.MemberScratch buffers = scratch.Subset ??= new UnitSubsetPopulation.MemberScratch(_net, _rank);
+        Span<int> units = buffers.Chosen.AsSpan(0, subset.Units);
+        subset.ChooseUnits(Settings.Seed, g, pair, buffers.Order, units);
+        float[] noise = _pairNoise[pair];
+        int width = _net.Widths[1];
+        CounterRandom random = PairNoise(g, pair);
+        int firstB = _factorOffset[0] + (_net.Inputs * _rank);
+        random.FillNormal(noise.AsSpan(0, firstB));
+        random.FillNormal(noise.AsSpan(_factorOffset[1], _biasNoiseOffset[0] - _factorOffset[1]), 1f, _factorOffset[1]);
+        random.FillNormal(noise.AsSpan(_biasNoiseOffset[1]), 1f, _biasNoiseOffset[1]);
+        foreach (int u in units)
+        {
+            for (int t = 0; t < _rank; t++)
+            {
+                int at = firstB + (t * width) + u;
+                random.FillNormal(noise.AsSpan(at, 1), 1f, at);
+            }
+
+            random.FillNormal(noise.AsSpan(_biasNoiseOffset[0] + u, 1), 1f, _biasNoiseOffset[0] + u);
+        }
+
+        subset.MaskFirstLayerNoise(
+            noise.AsSpan(_factorOffset[0] + (_net.Inputs * _rank), _rank * width), noise.AsSpan(_biasNoiseOffset[0], width), units, buffers.Kept);
+        var secondA = new ReadOnlySpan2D<float>(noise, _factorOffset[1], width, _rank, 0);
+        Gemm.Multiply(subset.FirstActivation(rows), secondA, new Span2D<float>(scratch.ActivationProjection, 0, rows, _rank, 0), _singleThread);
     }
 
     // Member θ + scale·ε (full rank) or, in low rank, θ's biases + scale·ε_b and later layers' W + scale·A·B/√r
@@ -578,7 +659,8 @@ public sealed class EvolutionTrainer
     {
         public readonly float[] Values = new float[net.ParameterCount];
         public NetworkParameters Network => _network ??= new NetworkParameters(net, Values);
-        public float[] Front = [], Back = [], Logits = [], Projection = [];
+        public float[] Front = [], Back = [], Logits = [], Projection = [], ActivationProjection = [];
+        public UnitSubsetPopulation.MemberScratch? Subset;
         public readonly float[] Bias = new float[net.Widths.Skip(1).Max()];
         public readonly float[] Coefficients = new float[net.Widths.SkipLast(1).Max() * rank];
         private NetworkParameters? _network;
@@ -596,6 +678,7 @@ public sealed class EvolutionTrainer
             Back = new float[needed * widest];
             Logits = new float[needed * net.Outputs];
             Projection = new float[needed * rank];
+            ActivationProjection = new float[needed * rank];
             _rows = needed;
         }
     }

@@ -13,10 +13,12 @@ public sealed class EvolutionTrainerTests
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(3)]
-    public void A_generation_is_the_same_bits_on_one_two_and_three_threads(int rank)
+    [InlineData(1, 5)]
+    [InlineData(2, 24)]
+    public void A_generation_is_the_same_bits_on_one_two_and_three_threads(int rank, int units = 0)
     {
         using DatasetSplits data = Datasets.Load("parity4", new DatasetLoadOptions { Log = TextWriter.Null });
-        EvolutionSettings settings = Settings(rank);
+        EvolutionSettings settings = Settings(rank) with { FirstLayerUnits = units };
         string one = EvolutionTestData.Hex(EvolutionTestData.Run(Net, settings, data.Train, 4, threads: 1).Parameters.Values);
         string two = EvolutionTestData.Hex(EvolutionTestData.Run(Net, settings, data.Train, 4, threads: 2).Parameters.Values);
         string three = EvolutionTestData.Hex(EvolutionTestData.Run(Net, settings, data.Train, 4, threads: 3).Parameters.Values);
@@ -28,10 +30,11 @@ public sealed class EvolutionTrainerTests
     [Theory]
     [InlineData(0)]
     [InlineData(2)]
-    public void A_run_resumed_from_a_checkpoint_file_ends_with_the_same_bits(int rank)
+    [InlineData(1, 7)]
+    public void A_run_resumed_from_a_checkpoint_file_ends_with_the_same_bits(int rank, int units = 0)
     {
         using DatasetSplits data = Datasets.Load("parity4", new DatasetLoadOptions { Log = TextWriter.Null });
-        EvolutionSettings settings = Settings(rank);
+        EvolutionSettings settings = Settings(rank) with { FirstLayerUnits = units };
         EvolutionTrainer straight = EvolutionTestData.Run(Net, settings, data.Train, 6, threads: 2);
 
         EvolutionTrainer first = EvolutionTestData.Run(Net, settings, data.Train, 3, threads: 2);
@@ -67,6 +70,46 @@ public sealed class EvolutionTrainerTests
         a.Step(data.Train);
         b.Step(data.Train);
         Assert.NotEqual(EvolutionTestData.Hex(a.Parameters.Values), EvolutionTestData.Hex(b.Parameters.Values));
+    }
+
+    [Fact]
+    public void Unit_subsets_are_rejected_at_full_rank_and_on_a_compute_backend()
+    {
+        Assert.Throws<ArgumentException>(() => (Settings(0) with { FirstLayerUnits = 4 }).Validate());
+        Assert.Throws<ArgumentException>(() => (Settings(1) with { FirstLayerUnits = -1 }).Validate());
+        using var backend = new Backends.CpuBackend();
+        var error = Assert.Throws<ArgumentException>(() => new EvolutionTrainer(NetworkParameters.Initialize(Net, 1), (Settings(1) with { FirstLayerUnits = 4 }), backend: backend));
+        Assert.Contains("CPU engine only", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Perturbing_a_unit_subset_changes_only_those_units_first_layer_weights_in_the_first_update()
+    {
+        using DatasetSplits data = Datasets.Load("parity4", new DatasetLoadOptions { Log = TextWriter.Null });
+        // One pair perturbing 3 of 24 units: its (masked) noise is the whole first-layer update, so exactly
+        // those 3 columns of W₁ (and entries of b₁) move; every layer after the first moves everywhere.
+        EvolutionSettings settings = Settings(1) with { Pairs = 1, FirstLayerUnits = 3, WeightDecay = 0 };
+        var initial = NetworkParameters.Initialize(Net, settings.Seed);
+        var trainer = new EvolutionTrainer(initial.Clone(), settings, new EngineSettings { MaxThreads = 1 });
+        trainer.Step(data.Train);
+        Assert.NotEqual(trainer.Fitness[0], trainer.Fitness[1]);
+        var moved = new HashSet<int>();
+        ReadOnlySpan<float> before = initial.Weights(0), after = trainer.Parameters.Weights(0);
+        for (int i = 0; i < before.Length; i++)
+        {
+            if (before[i] != after[i])
+            {
+                moved.Add(i % Net.Widths[1]);
+            }
+        }
+
+        Assert.Equal(3, moved.Count);
+        for (int c = 0; c < Net.Widths[1]; c++)
+        {
+            Assert.Equal(moved.Contains(c), initial.Bias(0)[c] != trainer.Parameters.Bias(0)[c]);
+        }
+
+        Assert.All(Enumerable.Range(0, Net.Widths[2]), c => Assert.NotEqual(initial.Bias(1)[c], trainer.Parameters.Bias(1)[c]));
     }
 
     [Fact]

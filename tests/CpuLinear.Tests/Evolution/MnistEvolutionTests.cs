@@ -40,11 +40,13 @@ public sealed class MnistEvolutionTests
         Assert.True(losses.TakeLast(5).Average() < 0.6 * losses.Take(5).Average(), $"loss went from {losses[0]:F3} to {losses[^1]:F3}.");
     }
 
-    [Fact]
-    public void Mnist_generations_are_the_same_bits_on_one_and_two_threads_and_after_resume()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(16)]
+    public void Mnist_generations_are_the_same_bits_on_one_and_two_threads_and_after_resume(int firstLayerUnits)
     {
         using DatasetSplits mnist = RealDataRequirement.Load("mnist", Hint);
-        var settings = new EvolutionSettings { Pairs = 4, BatchSize = 16, Generations = 10, Rank = 1, Seed = 3 };
+        var settings = new EvolutionSettings { Pairs = 4, BatchSize = 16, Generations = 10, Rank = 1, FirstLayerUnits = firstLayerUnits, Seed = 3 };
         string one = EvolutionTestData.Hex(EvolutionTestData.Run(NetworkArchitecture.Default, settings, mnist.Train, 4, threads: 1).Parameters.Values);
         string two = EvolutionTestData.Hex(EvolutionTestData.Run(NetworkArchitecture.Default, settings, mnist.Train, 4, threads: 2).Parameters.Values);
         Assert.Equal(one, two);

@@ -1,6 +1,4 @@
 using CpuLinear.Numerics;
-using Snapshooter;
-using Snapshooter.Xunit;
 
 namespace CpuLinear.Tests.Numerics;
 
@@ -11,30 +9,7 @@ public sealed class FloatDemoTests
     {
         Assert.True(FloatEnvironment.IsHardwareControlAvailable, FloatEnvironment.Description);
         List<string> lines = FloatDemo.Run().Select(r => $"{r.Expression} | {r.Inputs} | {r.Mode} | {r.Hex}").ToList();
-        // An explicit folder: CI builds map source paths to /_/, where Snapshooter's own lookup would silently
-        // create a fresh snapshot (and pass) instead of reading the committed one.
-        string folder = Path.Combine(TestProjectDirectory(), "Numerics", "__snapshots__");
-        const string fileName = "FloatDemoTests.DemoBitsMatchSnapshot.snap";
-        bool existed = File.Exists(Path.Combine(folder, fileName));
-        Snapshot.Match(lines, new SnapshotFullName(fileName, folder));
-        Assert.True(existed, $"No committed snapshot: one was written to {folder}; review it and commit it.");
-        // Read back and compared here too: with an explicit SnapshotFullName, Snapshooter 1.3.1 was seen to pass
-        // an edited snapshot, and a snapshot test that cannot fail proves nothing.
-        string[]? committed = System.Text.Json.JsonSerializer.Deserialize<string[]>(File.ReadAllText(Path.Combine(folder, fileName)));
-        Assert.Equal(committed, lines);
-    }
-
-    private static string TestProjectDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CpuLinear.Tests.csproj")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"CpuLinear.Tests.csproj not found above {AppContext.BaseDirectory}.");
+        CommittedSnapshot.Match(lines, "Numerics", "FloatDemoTests.DemoBitsMatchSnapshot.snap");
     }
 
     [Fact]

@@ -1,0 +1,250 @@
+using CommunityToolkit.HighPerformance;
+using CpuLinear.Kernels;
+using CpuLinear.Networks;
+using CpuLinear.Randomness;
+using CpuLinear.Training;
+
+namespace CpuLinear.Evolution;
+
+/// <summary>
+/// Evaluates an ES population whose members perturb only k of the first layer's hidden units (plus rank-r
+/// terms on every later layer), reusing θ's first-layer activations and second-layer product for the rest.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Why: with a perturbation on every first-layer unit, each member's hidden activations differ everywhere and
+/// its second-layer GEMM (rows x 512 x 512, ~95% of a member's work on the blog's network) cannot be shared.
+/// If pair j perturbs W₁ by σ·A·Bᵀ with B nonzero on k units only, the member's first-layer output differs from
+/// θ's, H₁, in those k columns (Δ, rows x k), and its second-layer pre-activation is
+/// </para>
+/// <code>
+///   H₁·W₂ (shared, once per generation)  +  Δ·W₂[mask rows, :]  +  c·(h₁·A₂)·B₂      h₁·A₂ = H₁·A₂ + Δ·A₂[mask, :]
+/// </code>
+/// <para>
+/// which costs rows·k·512 instead of rows·512·512. B's mask entries are scaled by √(width/k), so the noise has
+/// the same covariance as a dense one and each pair's fitness difference measures a directional derivative of
+/// the same expected size: per pair, the same information at a fraction of the cost.
+/// </para>
+/// <para>
+/// Bits: each output element is one fixed chain (shared product, then mask units in increasing unit order,
+/// then the rank-r terms in increasing t), computed by one thread, so they do not depend on the thread count
+/// or vector width. They differ from evaluating the materialised member W + σ·A·B by rounding, which is why
+/// this mode runs on the CPU engine only.
+/// </para>
+/// </remarks>
+internal sealed class UnitSubsetPopulation
+{
+    private readonly NetworkArchitecture _net;
+    private readonly int _rank, _units, _width, _next;
+    private float[] _firstProduct = [], _firstActivation = [], _secondProduct = [], _firstBias = [];
+
+    /// <summary>Members perturb <paramref name="units"/> first-layer units; the network needs at least two layers.</summary>
+    public UnitSubsetPopulation(NetworkArchitecture net, int rank, int units)
+    {
+        if (net.LayerCount < 2)
+        {
+            throw new ArgumentException($"Perturbing a subset of first-layer units needs at least two layers; the network has {net.LayerCount}.", nameof(net));
+        }
+
+        _net = net;
+        _rank = rank;
+        _width = net.Widths[1];
+        _next = net.Widths[2];
+        _units = Math.Clamp(units, 1, _width);
+    }
+
+    /// <summary>Units each pair perturbs.</summary>
+    public int Units => _units;
+
+    /// <summary>
+    /// Pair (seed, g, j)'s units in increasing order; a partial Fisher–Yates shuffle of a Philox stream, so the
+    /// set is a pure function of (seed, g, j).
+    /// </summary>
+    public void ChooseUnits(ulong seed, long generation, int pair, Span<int> order, Span<int> units)
+    {
+        for (int i = 0; i < _width; i++)
+        {
+            order[i] = i;
+        }
+
+        ulong stream = CounterRandom.StreamOf(0xE5_5E1E, (ulong)generation, (ulong)pair);
+        for (int i = 0; i < _units; i++)
+        {
+            var (x0, x1, _, _) = Philox4x32.Block(seed, stream, (ulong)i);
+            int pick = i + (int)(((((ulong)x1 << 32) | x0) % (ulong)(_width - i)));
+            (order[i], order[pick]) = (order[pick], order[i]);
+        }
+
+        order[.._units].CopyTo(units);
+        units[.._units].Sort();
+    }
+
+    /// <summary>
+    /// Restricts a pair's first-layer noise to its units: B₁ (rank x width) and the bias noise become zero
+    /// elsewhere and are scaled by √(width/k) on the units, so E[εεᵀ] stays the identity.
+    /// </summary>
+    public void MaskFirstLayerNoise(Span<float> factorB, Span<float> biasNoise, ReadOnlySpan<int> units, Span<float> kept)
+    {
+        float scale = MathF.Sqrt(_width / (float)_units);
+        for (int t = 0; t < _rank; t++)
+        {
+            Span<float> row = factorB.Slice(t * _width, _width);
+            for (int u = 0; u < _units; u++)
+            {
+                kept[u] = row[units[u]];
+            }
+
+            row.Clear();
+            for (int u = 0; u < _units; u++)
+            {
+                row[units[u]] = kept[u] * scale;
+            }
+        }
+
+        for (int u = 0; u < _units; u++)
+        {
+            kept[u] = biasNoise[units[u]];
+        }
+
+        biasNoise.Clear();
+        for (int u = 0; u < _units; u++)
+        {
+            biasNoise[units[u]] = kept[u] * scale;
+        }
+    }
+
+    /// <summary>
+    /// θ's shared work for the generation, with every core: x·W₁ (raw), H₁ = D_out(D_in(x·W₁) + D_in(b₁)) and H₁·W₂.
+    /// </summary>
+    public void Prepare(NetworkParameters theta, ReadOnlySpan2D<float> inputs, EngineSettings engine)
+    {
+        int rows = inputs.Height;
+        Grow(ref _firstProduct, rows * _width);
+        Grow(ref _firstActivation, rows * _width);
+        Grow(ref _secondProduct, rows * _next);
+        Grow(ref _firstBias, _width);
+        var firstWeights = new ReadOnlySpan2D<float>(theta.Values, _net.WeightOffset(0), _net.Inputs, _width, 0);
+        Gemm.Multiply(inputs, firstWeights, new Span2D<float>(_firstProduct, 0, rows, _width, 0), engine);
+        (float inner, float outer) = FusedExecutor.Thresholds(_net, 0);
+        Span<float> bias = _firstBias.AsSpan(0, _width);
+        theta.Bias(0).CopyTo(bias);
+        DeadZone.Apply(bias, inner, engine.ResolvedPath);
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> h = _firstActivation.AsSpan(r * _width, _width);
+            _firstProduct.AsSpan(r * _width, _width).CopyTo(h);
+            DeadZone.AddBias(h, bias, inner, outer, engine.ResolvedPath);
+        }
+
+        var secondWeights = new ReadOnlySpan2D<float>(theta.Values, _net.WeightOffset(1), _width, _next, 0);
+        Gemm.Multiply(
+            new ReadOnlySpan2D<float>(_firstActivation, 0, rows, _width, 0), secondWeights,
+            new Span2D<float>(_secondProduct, 0, rows, _next, 0), engine);
+    }
+
+    /// <summary>θ's first-layer activations H₁ (rows x width) from the last <see cref="Prepare"/>.</summary>
+    public ReadOnlySpan2D<float> FirstActivation(int rows) => new(_firstActivation, 0, rows, _width, 0);
+
+    /// <summary>
+    /// Rows x next of the second layer's output for one member: <c>D_out(D_in(H₁·W₂ + Δ·W₂[units] + c·u·B₂) + D_in(b₂'))</c>.
+    /// </summary>
+    /// <param name="theta">θ (its unperturbed W₂ rows are read for the mask units).</param>
+    /// <param name="member">The member's values; only its biases are read (already perturbed).</param>
+    /// <param name="units">The pair's units, increasing.</param>
+    /// <param name="inputProjection">x·A₁ (rows x rank) for the pair.</param>
+    /// <param name="activationProjection">H₁·A₂ (rows x rank) for the pair.</param>
+    /// <param name="firstB">The pair's masked B₁ (rank x width).</param>
+    /// <param name="secondA">The pair's A₂ (width x rank).</param>
+    /// <param name="secondB">The pair's B₂ (rank x next).</param>
+    /// <param name="factorScale">sσ/√r.</param>
+    /// <param name="scratch">The calling thread's buffers.</param>
+    /// <param name="destination">Receives the second layer's output (rows x next).</param>
+    /// <param name="path">Kernel path of the element-wise dead zones.</param>
+    public void SecondLayer(
+        NetworkParameters theta, NetworkParameters member, ReadOnlySpan<int> units,
+        ReadOnlySpan<float> inputProjection, ReadOnlySpan<float> activationProjection,
+        ReadOnlySpan<float> firstB, ReadOnlySpan<float> secondA, ReadOnlySpan<float> secondB, float factorScale,
+        MemberScratch scratch, Span2D<float> destination, KernelPath path)
+    {
+        int rows = destination.Height, k = _units, r = _rank;
+        (float inner0, float outer0) = FusedExecutor.Thresholds(_net, 0);
+        (float inner1, float outer1) = FusedExecutor.Thresholds(_net, 1);
+
+        // The member's flushed biases: its first-layer bias on the units, its whole second-layer bias.
+        Span<float> unitBias = scratch.UnitBias.AsSpan(0, k);
+        ReadOnlySpan<float> firstBias = member.Bias(0);
+        for (int u = 0; u < k; u++)
+        {
+            unitBias[u] = firstBias[units[u]];
+        }
+
+        DeadZone.Apply(unitBias, inner0, path);
+        Span<float> secondBias = scratch.SecondBias.AsSpan(0, _next);
+        member.Bias(1).CopyTo(secondBias);
+        DeadZone.Apply(secondBias, inner1, path);
+
+        ReadOnlySpan<float> weights = theta.Weights(1);
+        Span<float> delta = scratch.Delta.AsSpan(0, k);
+        Span<float> pre = scratch.Units.AsSpan(0, k);
+        Span<float> update = scratch.Update.AsSpan(0, r);
+        for (int n = 0; n < rows; n++)
+        {
+            // The units' first-layer outputs, exactly as the dense member computes them (FirstLayerLowRank).
+            ReadOnlySpan<float> product = _firstProduct.AsSpan(n * _width, _width);
+            ReadOnlySpan<float> activation = _firstActivation.AsSpan(n * _width, _width);
+            for (int u = 0; u < k; u++)
+            {
+                float v = product[units[u]];
+                for (int t = 0; t < r; t++)
+                {
+                    v = MathF.FusedMultiplyAdd(firstB[(t * _width) + units[u]], factorScale * inputProjection[(n * r) + t], v);
+                }
+
+                pre[u] = v;
+            }
+
+            DeadZone.AddBias(pre, unitBias, inner0, outer0, path);
+            for (int u = 0; u < k; u++)
+            {
+                delta[u] = pre[u] - activation[units[u]];
+            }
+
+            // u = h₁·A₂ = H₁·A₂ + Δ·A₂[units], units in increasing order.
+            for (int t = 0; t < r; t++)
+            {
+                float v = activationProjection[(n * r) + t];
+                for (int u = 0; u < k; u++)
+                {
+                    v = MathF.FusedMultiplyAdd(delta[u], secondA[(units[u] * r) + t], v);
+                }
+
+                update[t] = factorScale * v;
+            }
+
+            WeightedRowSum.Compute(
+                _secondProduct.AsSpan(n * _next, _next), weights, units, delta, secondB, update, secondBias, inner1, outer1,
+                destination.GetRowSpan(n), path);
+        }
+    }
+
+    private static void Grow(ref float[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = GC.AllocateUninitializedArray<float>(length);
+        }
+    }
+
+    /// <summary>One thread's buffers for <see cref="SecondLayer"/>.</summary>
+    public sealed class MemberScratch(NetworkArchitecture net, int rank)
+    {
+        public readonly int[] Order = new int[net.Widths[1]];
+        public readonly int[] Chosen = new int[net.Widths[1]];
+        public readonly float[] Kept = new float[net.Widths[1]];
+        public readonly float[] UnitBias = new float[net.Widths[1]];
+        public readonly float[] SecondBias = new float[net.Widths[2]];
+        public readonly float[] Delta = new float[net.Widths[1]];
+        public readonly float[] Units = new float[net.Widths[1]];
+        public readonly float[] Update = new float[rank];
+    }
+}
