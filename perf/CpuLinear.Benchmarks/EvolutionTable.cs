@@ -10,7 +10,7 @@ using CpuLinear.Randomness;
 namespace CpuLinear.Benchmarks;
 
 /// <summary>
-/// <c>es [pairs] [batch] [seconds]</c>: ES generations/s and sample-evaluations/s on the blog network for the
+/// <c>es [pairs] [batch] [seconds] [units] [unit-pairs]</c>: ES generations/s and sample-evaluations/s on the blog network for the
 /// default population and batch, low rank (r = 1) and full rank; the share of a generation spent in GEMM
 /// (the same GEMMs, same shapes and thread layout, timed alone); then the same generation in plain numpy,
 /// measured in the same run. Fixed-seed random pixels: the cost does not depend on the data.
@@ -38,6 +38,20 @@ public static class EvolutionTable
             double gemm = Time(() => GenerationGemms(net, pairs, batch, rank, threads), budget / 2);
             Console.WriteLine(string.Create(Invariant,
                 $"{{\"library\":\"cpulinear\",\"rank\":{rank},\"pairs\":{pairs},\"batch\":{batch},\"threads\":{threads},\"generations_per_s\":{1 / perGeneration:F3},\"sample_evaluations_per_s\":{2 * pairs * batch / perGeneration:F0},\"gemm_fraction\":{gemm / perGeneration:F3}}}"));
+        }
+
+        // Optionally the unit-subset population (members perturb `units` first-layer units): its cost is not in
+        // GEMMs of the shapes above, so only its rates are reported.
+        if (args.Length > 3)
+        {
+            int units = int.Parse(args[3], Invariant);
+            int unitPairs = args.Length > 4 ? int.Parse(args[4], Invariant) : 8 * pairs;
+            var settings = defaults with { Pairs = unitPairs, BatchSize = batch, Rank = 1, FirstLayerUnits = units, Generations = 1_000_000 };
+            var trainer = new EvolutionTrainer(NetworkParameters.Initialize(net, 1), settings);
+            trainer.Step(data);
+            double perGeneration = Time(() => trainer.Step(data), budget);
+            Console.WriteLine(string.Create(Invariant,
+                $"{{\"library\":\"cpulinear\",\"rank\":1,\"first_layer_units\":{units},\"pairs\":{unitPairs},\"batch\":{batch},\"threads\":{threads},\"generations_per_s\":{1 / perGeneration:F3},\"sample_evaluations_per_s\":{2 * unitPairs * batch / perGeneration:F0}}}"));
         }
 
         string script = Path.Combine(AppContext.BaseDirectory, "es_numpy.py");

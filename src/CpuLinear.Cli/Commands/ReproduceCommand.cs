@@ -55,13 +55,7 @@ public static class ReproduceCommand
     /// <summary>ES from a random start: the defaults of <see cref="EvolutionSettings"/> (docs/evolution.md has the sweep).</summary>
     internal static EvolutionSettings RandomStart(bool quick, ulong seed) =>
         quick
-            // Quick: 2048 pairs that each perturb 8 first-layer units (members reuse θ's activations, ~0.75 s a
-            // generation on 2 cores), a schedule sized to the 8-minute cap (docs/evolution.md).
-            ? new EvolutionSettings
-            {
-                Generations = 620, Pairs = 2048, BatchSize = 256, FirstLayerUnits = 8, SigmaInitial = 0.02f, SigmaFinal = 0.01f,
-                LearningRateInitial = 0.006f, LearningRateFinal = 0.0003f, Seed = seed,
-            }
+            ? new EvolutionSettings { Generations = 1900, Pairs = 128, BatchSize = 256, SigmaFinal = 0.01f, LearningRateFinal = 0.0003f, Seed = seed }
             : new EvolutionSettings { Seed = seed };
 
     /// <summary>ES fine-tuning the FTZ-aware backprop solution: small σ and step so the start is not destroyed.</summary>
