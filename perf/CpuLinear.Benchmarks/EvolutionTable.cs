@@ -31,10 +31,7 @@ public static class EvolutionTable
 
         foreach (int rank in new[] { 1, 0 })
         {
-            var settings = defaults with { Pairs = pairs, BatchSize = batch, Rank = rank, Generations = 1_000_000 };
-            var trainer = new EvolutionTrainer(NetworkParameters.Initialize(net, 1), settings);
-            trainer.Step(data);
-            double perGeneration = Time(() => trainer.Step(data), budget);
+            double perGeneration = SecondsPerGeneration(net, defaults with { Pairs = pairs, BatchSize = batch, Rank = rank }, data, budget);
             double gemm = Time(() => GenerationGemms(net, pairs, batch, rank, threads), budget / 2);
             Console.WriteLine(string.Create(Invariant,
                 $"{{\"library\":\"cpulinear\",\"rank\":{rank},\"pairs\":{pairs},\"batch\":{batch},\"threads\":{threads},\"generations_per_s\":{1 / perGeneration:F3},\"sample_evaluations_per_s\":{2 * pairs * batch / perGeneration:F0},\"gemm_fraction\":{gemm / perGeneration:F3}}}"));
@@ -46,10 +43,7 @@ public static class EvolutionTable
         {
             int units = int.Parse(args[3], Invariant);
             int unitPairs = args.Length > 4 ? int.Parse(args[4], Invariant) : 8 * pairs;
-            var settings = defaults with { Pairs = unitPairs, BatchSize = batch, Rank = 1, FirstLayerUnits = units, Generations = 1_000_000 };
-            var trainer = new EvolutionTrainer(NetworkParameters.Initialize(net, 1), settings);
-            trainer.Step(data);
-            double perGeneration = Time(() => trainer.Step(data), budget);
+            double perGeneration = SecondsPerGeneration(net, defaults with { Pairs = unitPairs, BatchSize = batch, Rank = 1, FirstLayerUnits = units }, data, budget);
             Console.WriteLine(string.Create(Invariant,
                 $"{{\"library\":\"cpulinear\",\"rank\":1,\"first_layer_units\":{units},\"pairs\":{unitPairs},\"batch\":{batch},\"threads\":{threads},\"generations_per_s\":{1 / perGeneration:F3},\"sample_evaluations_per_s\":{2 * unitPairs * batch / perGeneration:F0}}}"));
         }
@@ -102,6 +96,14 @@ public static class EvolutionTable
                     new Span2D<float>(Buffer(net.Widths[l] * net.Widths[l + 1]), net.Widths[l], net.Widths[l + 1]));
             }
         }
+    }
+
+    // Warm-up generations (here and in Time), then the mean over the budget; the schedule is stretched so σ and lr do not move.
+    private static double SecondsPerGeneration(NetworkArchitecture net, EvolutionSettings settings, LabeledImages data, double budget)
+    {
+        var trainer = new EvolutionTrainer(NetworkParameters.Initialize(net, 1), settings with { Generations = 1_000_000 });
+        trainer.Step(data);
+        return Time(() => trainer.Step(data), budget);
     }
 
     private static ReadOnlySpan2D<float> Matrix(float[] values, int rows, int columns) => new(values, 0, rows, columns, 0);

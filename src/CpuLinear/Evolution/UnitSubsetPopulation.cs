@@ -2,7 +2,6 @@ using CommunityToolkit.HighPerformance;
 using CpuLinear.Kernels;
 using CpuLinear.Networks;
 using CpuLinear.Randomness;
-using CpuLinear.Training;
 
 namespace CpuLinear.Evolution;
 
@@ -123,18 +122,10 @@ internal sealed class UnitSubsetPopulation
         Grow(ref _firstActivation, rows * _width);
         Grow(ref _secondProduct, rows * _next);
         Grow(ref _firstBias, _width);
-        var firstWeights = new ReadOnlySpan2D<float>(theta.Values, _net.WeightOffset(0), _net.Inputs, _width, 0);
-        Gemm.Multiply(inputs, firstWeights, new Span2D<float>(_firstProduct, 0, rows, _width, 0), engine);
-        (float inner, float outer) = FusedExecutor.Thresholds(_net, 0);
-        Span<float> bias = _firstBias.AsSpan(0, _width);
-        theta.Bias(0).CopyTo(bias);
-        DeadZone.Apply(bias, inner, engine.ResolvedPath);
-        for (int r = 0; r < rows; r++)
-        {
-            Span<float> h = _firstActivation.AsSpan(r * _width, _width);
-            _firstProduct.AsSpan(r * _width, _width).CopyTo(h);
-            DeadZone.AddBias(h, bias, inner, outer, engine.ResolvedPath);
-        }
+        // The fused executor's own first layer, keeping the raw product x·W₁ that members add their terms to.
+        FusedExecutor.Layer(
+            theta, 0, inputs, new Span2D<float>(_firstActivation, 0, rows, _width, 0), _firstBias,
+            new Span2D<float>(_firstProduct, 0, rows, _width, 0), engine);
 
         var secondWeights = new ReadOnlySpan2D<float>(theta.Values, _net.WeightOffset(1), _width, _next, 0);
         Gemm.Multiply(
