@@ -9,7 +9,7 @@ namespace CpuLinear.Gpu.Tests;
 /// CPU engine against the ILGPU kernels, output against output, on seeded random inputs at odd sizes: the
 /// bit-identity the backend interface promises (SCIENCE.md §3).
 /// </summary>
-public sealed class CrossBackendBitIdentityTests(IlgpuCpuFixture fixture) : IClassFixture<IlgpuCpuFixture>, IDisposable
+public sealed class CrossBackendBitIdentityTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixture>, IDisposable
 {
     private readonly CpuBackend _cpu = new(new EngineSettings { MaxThreads = 2 });
     private readonly IlgpuBackend _ilgpu = fixture.Backend;

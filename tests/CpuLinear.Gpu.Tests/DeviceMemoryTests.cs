@@ -26,8 +26,8 @@ public sealed class DeviceMemoryTests
         const int population = 9, batch = 5;
         long perMember = (Net.ParameterCount + (2 * batch * 17) + (batch * 10)) * sizeof(float);
         long shared = ((batch * Net.Inputs) + Net.ParameterCount) * sizeof(float);
-        using IlgpuBackend roomy = IlgpuBackend.CreateCpuAccelerator();
-        using IlgpuBackend tight = IlgpuBackend.CreateCpuAccelerator(shared + (2 * perMember) + (perMember / 2));
+        using IlgpuBackend roomy = IlgpuFixture.Create();
+        using IlgpuBackend tight = IlgpuFixture.Create(shared + (2 * perMember) + (perMember / 2));
 
         EvaluationResult[] whole = Evaluate(roomy, population, batch);
         Assert.Equal(population, roomy.LastChunkSize);
@@ -40,7 +40,7 @@ public sealed class DeviceMemoryTests
     [Fact]
     public void Repeated_calls_of_the_same_size_allocate_nothing_new()
     {
-        using IlgpuBackend backend = IlgpuBackend.CreateCpuAccelerator();
+        using IlgpuBackend backend = IlgpuFixture.Create();
         Evaluate(backend, 4, 3);
         int allocations = backend.AllocationCount;
         Assert.True(allocations > 0);
@@ -54,7 +54,7 @@ public sealed class DeviceMemoryTests
     [Fact]
     public void A_member_that_cannot_fit_fails_with_the_sizes_named()
     {
-        using IlgpuBackend backend = IlgpuBackend.CreateCpuAccelerator(1000);
+        using IlgpuBackend backend = IlgpuFixture.Create(1000);
         DeviceMemoryExceededException error = Assert.Throws<DeviceMemoryExceededException>(() => Evaluate(backend, 2, 3));
         Assert.Equal(1000, error.BudgetBytes);
         Assert.True(error.RequiredBytes > 1000);
@@ -66,7 +66,7 @@ public sealed class DeviceMemoryTests
     [Fact]
     public void A_gemm_larger_than_the_budget_fails_before_touching_the_device()
     {
-        using IlgpuBackend backend = IlgpuBackend.CreateCpuAccelerator(4096);
+        using IlgpuBackend backend = IlgpuFixture.Create(4096);
         var a = new float[40 * 40];
         var c = new float[40 * 40];
         DeviceMemoryExceededException error = Assert.Throws<DeviceMemoryExceededException>(() => backend.Gemm(40, 40, 40, a, a, [], 0f, 0f, c));

@@ -9,7 +9,7 @@ namespace CpuLinear.Gpu.Tests;
 /// ES generations with the population evaluated on a backend against the CPU trainer's own per-thread path:
 /// fitnesses and parameters must have the same bits (issue 6: "a full ES generation gives the same bits").
 /// </summary>
-public sealed class EvolutionBackendTests(IlgpuCpuFixture fixture) : IClassFixture<IlgpuCpuFixture>
+public sealed class EvolutionBackendTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixture>
 {
     private static readonly NetworkArchitecture Tiny = new([8, 6, 6, 3]);
 
