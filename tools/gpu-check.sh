@@ -29,7 +29,7 @@ run() {
     --out "$out/$name" --metrics "$out/$name.metrics.jsonl" "$@" >"$out/$name.log" 2>&1 || { echo "$name failed:"; tail -5 "$out/$name.log"; status=1; }
 }
 
-for case in "rank1:--generations 40" "rank1-2048pairs:--generations 12 --pairs 2048" "fullrank:--generations 8 --rank 0"; do
+for case in "rank1:--generations 40" "rank1-2048pairs:--generations 16 --pairs 2048" "rank1-8192pairs:--generations 8 --pairs 8192" "fullrank:--generations 8 --rank 0"; do
   name=${case%%:*}; read -r -a opts <<<"${case#*:}"
   run "$name-cpu" cpu "${opts[@]}"
   run "$name-gpu" gpu "${opts[@]}"

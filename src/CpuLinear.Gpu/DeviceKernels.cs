@@ -59,7 +59,7 @@ internal static class DeviceKernels
         float scale = scales[member];
         float accumulator = shared[((long)row * args.N) + column];
         long projectionRow = (factor * args.Rows * args.Rank) + ((long)row * args.Rank);
-        long bColumn = (factor * args.Rank * args.N) + column;
+        long bColumn = (factor * args.FactorStride) + args.FactorBOffset + column;
         for (int t = 0; t < args.Rank; t++)
         {
             float c = scale * projection[projectionRow + t];
@@ -69,6 +69,46 @@ internal static class DeviceKernels
         float beta = members[(member * args.ParameterCount) + args.BiasOffset + column];
         float value = DeadZone(accumulator, args.InputThreshold) + DeadZone(beta, args.InputThreshold);
         output[(member * args.Rows * args.N) + ((long)row * args.N) + column] = DeadZone(value, args.OutputThreshold);
+    }
+
+    /// <summary>
+    /// One bias of an antithetic low-rank member (X the column, Y the member; pair m / 2, sign + for even m):
+    /// <c>b[c] = fma(ε_b[c], ±σ, θ_b[c])</c>, as <see cref="Evolution.LowRankNoiseLayout.WriteMember"/> writes it.
+    /// </summary>
+    public static void PairMemberBias<TFma>(Index2D index, ArrayView<float> centre, ArrayView<float> noise, ArrayView<float> members, PairMemberArguments args)
+        where TFma : struct, IFusedMultiplyAdd
+    {
+        int column = index.X;
+        long member = index.Y;
+        float scale = (member & 1) == 0 ? args.Sigma : -args.Sigma;
+        float epsilon = noise[((member >> 1) * args.NoiseLength) + args.BiasNoise + column];
+        members[(member * args.ParameterCount) + args.BiasOffset + column] = default(TFma).Apply(epsilon, scale, centre[args.BiasOffset + column]);
+    }
+
+    /// <summary>
+    /// One weight of an antithetic low-rank member's later layer (X the column c, Y the row i, Z the member):
+    /// w starts at θ's and gains <c>fma(scales[m]·A[i, t], B[t, c], w)</c> for t = 0..r−1 in increasing order, the
+    /// product rounded first, as <see cref="Evolution.LowRankNoiseLayout.WriteMember"/> writes it (scales[m] = ±σ/√r).
+    /// </summary>
+    public static void PairMemberWeights<TFma>(Index3D index, ArrayView<float> centre, ArrayView<float> noise, ArrayView<float> scales, ArrayView<float> members, PairMemberArguments args)
+        where TFma : struct, IFusedMultiplyAdd
+    {
+        int column = index.X, row = index.Y;
+        long member = index.Z;
+        long pair = (member >> 1) * args.NoiseLength;
+        long at = args.WeightOffset + ((long)row * args.FanOut) + column;
+        long aRow = pair + args.FactorA + ((long)row * args.Rank);
+        long bColumn = pair + args.FactorB + column;
+        float scale = scales[member];
+        TFma fma = default;
+        float accumulator = centre[at];
+        for (int t = 0; t < args.Rank; t++)
+        {
+            float c = scale * noise[aRow + t];
+            accumulator = fma.Apply(c, noise[bColumn + ((long)t * args.FanOut)], accumulator);
+        }
+
+        members[(member * args.ParameterCount) + at] = accumulator;
     }
 
     /// <summary><c>values[i] = D_t(values[i])</c>.</summary>

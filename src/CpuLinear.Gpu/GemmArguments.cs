@@ -40,5 +40,31 @@ internal struct LowRankArguments
     /// <summary>Where the first bias starts in a member vector.</summary>
     public int BiasOffset;
 
+    /// <summary>Floats from one factor pair's B to the next (r·width₁ when the B factors lie back to back).</summary>
+    public long FactorStride;
+
+    /// <summary>Where the first B starts in the factor buffer.</summary>
+    public long FactorBOffset;
+
     public float InputThreshold, OutputThreshold;
+}
+
+/// <summary>
+/// The scalar arguments of <see cref="DeviceKernels.PairMemberBias{TFma}"/> and <see cref="DeviceKernels.PairMemberWeights{TFma}"/>:
+/// where one layer's pieces lie in a member vector and in a pair's noise vector (<see cref="Evolution.LowRankNoiseLayout"/>).
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct PairMemberArguments
+{
+    /// <summary>Floats per member vector and per pair noise vector; the layer's fan-out; the rank.</summary>
+    public int ParameterCount, NoiseLength, FanOut, Rank;
+
+    /// <summary>The layer's weights and bias in a member vector.</summary>
+    public int WeightOffset, BiasOffset;
+
+    /// <summary>The layer's factors A and B and its bias noise in a pair's noise vector.</summary>
+    public int FactorA, FactorB, BiasNoise;
+
+    /// <summary>σ: member 2j gets +σ, member 2j+1 gets −σ.</summary>
+    public float Sigma;
 }

@@ -45,7 +45,9 @@ public sealed class IlgpuBackend : IComputeBackend
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float, float> _addBias;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>> _addBase;
     private readonly Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LowRankArguments> _lowRank;
-    private readonly DeviceBuffer _a, _b, _bias, _c, _inputs, _base, _members, _front, _back, _logits, _shared, _projection, _factorsA, _factorsB, _scales;
+    private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments> _pairBias;
+    private readonly Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments> _pairWeights;
+    private readonly DeviceBuffer _a, _b, _bias, _c, _inputs, _base, _members, _front, _back, _logits, _shared, _projection, _factorsA, _factorsB, _scales, _noise;
     private float[] _staging = [], _hostLogits = [];
 
     private IlgpuBackend(BackendKind kind, Context context, Accelerator accelerator, long? memoryBudgetBytes)
@@ -64,7 +66,7 @@ public sealed class IlgpuBackend : IComputeBackend
         (_gemm, _deadZone, _addBias, _addBase) = accelerator.AcceleratorType == AcceleratorType.Cuda
             ? LoadKernels<PtxFusedMultiplyAdd>(accelerator)
             : LoadKernels<CpuFusedMultiplyAdd>(accelerator);
-        _lowRank = accelerator.AcceleratorType == AcceleratorType.Cuda
+        (_lowRank, _pairBias, _pairWeights) = accelerator.AcceleratorType == AcceleratorType.Cuda
             ? LoadLowRank<PtxFusedMultiplyAdd>(accelerator)
             : LoadLowRank<CpuFusedMultiplyAdd>(accelerator);
         _a = _pool.Create("GEMM operand A");
@@ -82,6 +84,7 @@ public sealed class IlgpuBackend : IComputeBackend
         _factorsA = _pool.Create("first-layer factors A");
         _factorsB = _pool.Create("first-layer factors B");
         _scales = _pool.Create("member scales");
+        _noise = _pool.Create("pair noise");
     }
 
     /// <inheritdoc />
@@ -266,7 +269,7 @@ public sealed class IlgpuBackend : IComputeBackend
         NetworkArchitecture net = centre.Architecture;
         int population = BackendArguments.ValidateLowRank(net, members.Length, rank, factorsA.Length, factorsB.Length, scales.Length, membersPerFactor, results.Length);
         BackendArguments.ValidateBatch(net, inputs, labels);
-        int batch = inputs.Height, count = net.ParameterCount, width = net.Widths[1], classes = net.Outputs;
+        int batch = inputs.Height, count = net.ParameterCount, width = net.Widths[1];
         if (population == 0 || batch == 0)
         {
             results.Fill(new EvaluationResult(0, 0, 0));
@@ -275,20 +278,10 @@ public sealed class IlgpuBackend : IComputeBackend
 
         // Per member: its share of the factors and projections and its scale; shared: x·W₁ and W₁'s vector.
         long extraPerMember = ((((long)net.Inputs * rank) + ((long)rank * width) + ((long)batch * rank)) / membersPerFactor) + 1;
-        long extraShared = ((long)batch * width) + count;
-        int chunk = PlanChunk(net, batch, false, population, extraPerMember, extraShared, membersPerFactor);
+        int chunk = PlanChunk(net, batch, false, population, extraPerMember, ((long)batch * width) + count, membersPerFactor);
         LastChunkSize = chunk;
         ArrayView<float> deviceInputs = UploadInputs(inputs);
-        ArrayView<float> deviceCentre = _base.Upload(centre.Values);
-        ArrayView<float> shared = _shared.View((long)batch * width);
-        _gemm(new Index3D(width, batch, 1), deviceInputs, deviceCentre, deviceCentre, shared, new GemmArguments
-        {
-            M = batch,
-            N = width,
-            K = net.Inputs,
-            OffsetB = net.WeightOffset(0),
-        });
-        (float inner, float outer) = FusedExecutor.Thresholds(net, 0);
+        ArrayView<float> shared = SharedFirstProduct(net, deviceInputs, _base.Upload(centre.Values), batch);
         for (int first = 0; first < population; first += chunk)
         {
             int size = Math.Min(chunk, population - first), factors = size / membersPerFactor, firstFactor = first / membersPerFactor;
@@ -296,36 +289,76 @@ public sealed class IlgpuBackend : IComputeBackend
             ArrayView<float> a = _factorsA.Upload(factorsA.Slice(firstFactor * net.Inputs * rank, factors * net.Inputs * rank));
             ArrayView<float> b = _factorsB.Upload(factorsB.Slice(firstFactor * rank * width, factors * rank * width));
             ArrayView<float> deviceScales = _scales.Upload(scales.Slice(first, size));
-            ArrayView<float> projection = _projection.View((long)factors * batch * rank);
-            // x·A for each factor pair: a batched GEMM with the minibatch shared (stride 0) and no epilogue.
-            _gemm(new Index3D(rank, batch, factors), deviceInputs, a, a, projection, new GemmArguments
+            var factorLayout = new FactorLayout(a, net.Inputs * rank, 0, b, rank * width, 0);
+            EvaluateLowRankChunk(net, rank, deviceInputs, shared, deviceMembers, factorLayout, deviceScales, size, membersPerFactor, labels, results.Slice(first, size));
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Only θ, the noise and the minibatch travel to the device: the members are built there
+    /// (<see cref="DeviceKernels.PairMemberBias{TFma}"/>, <see cref="DeviceKernels.PairMemberWeights{TFma}"/>) with
+    /// the host's arithmetic, and x·A and the first layer read the factors straight from the noise vectors.
+    /// </remarks>
+    public void EvaluateLowRankPairs(
+        NetworkParameters centre, Evolution.LowRankNoiseLayout layout, ReadOnlySpan<float> pairNoise, float sigma,
+        ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results)
+    {
+        int pairs = BackendArguments.ValidatePairs(centre, layout, pairNoise.Length, results.Length);
+        BackendArguments.ValidateBatch(centre.Architecture, inputs, labels);
+        NetworkArchitecture net = centre.Architecture;
+        int batch = inputs.Height, count = net.ParameterCount, width = net.Widths[1], rank = layout.Rank, length = layout.Length;
+        if (pairs == 0 || batch == 0)
+        {
+            results.Fill(new EvaluationResult(0, 0, 0));
+            return;
+        }
+
+        // Per member: half a noise vector, half a pair's projections and its scale; shared: x·W₁ and θ.
+        long extraPerMember = ((length + ((long)batch * rank)) / 2) + 2;
+        int chunk = PlanChunk(net, batch, true, 2 * pairs, extraPerMember, (long)batch * width, 2);
+        LastChunkSize = chunk;
+        ArrayView<float> deviceInputs = UploadInputs(inputs);
+        ArrayView<float> deviceCentre = _base.Upload(centre.Values);
+        ArrayView<float> shared = SharedFirstProduct(net, deviceInputs, deviceCentre, batch);
+        float factorScale = sigma / MathF.Sqrt(rank);
+        var hostScales = new float[chunk];
+        for (int m = 0; m < chunk; m++)
+        {
+            hostScales[m] = (m & 1) == 0 ? factorScale : -factorScale;
+        }
+
+        ArrayView<float> deviceScales = _scales.Upload(hostScales);
+        for (int first = 0; first < pairs; first += chunk / 2)
+        {
+            int size = Math.Min(chunk / 2, pairs - first), members = 2 * size;
+            ArrayView<float> noise = _noise.Upload(pairNoise.Slice(first * length, size * length));
+            ArrayView<float> deviceMembers = _members.View((long)members * count);
+            for (int l = 0; l < net.LayerCount; l++)
             {
-                M = batch,
-                N = rank,
-                K = net.Inputs,
-                BatchStrideB = (long)net.Inputs * rank,
-                BatchStrideC = (long)batch * rank,
-            });
-            ArrayView<float> firstOutput = net.LayerCount == 1
-                ? _logits.View((long)size * batch * classes)
-                : _front.View(size * batch * net.Widths.Skip(1).SkipLast(1).Max());
-            _lowRank(new Index3D(width, batch, size), shared, projection, b, deviceScales, deviceMembers, firstOutput, new LowRankArguments
-            {
-                Rows = batch,
-                N = width,
-                Rank = rank,
-                MembersPerFactor = membersPerFactor,
-                ParameterCount = count,
-                BiasOffset = net.BiasOffset(0),
-                InputThreshold = inner,
-                OutputThreshold = outer,
-            });
-            ArrayView<float> deviceLogits = net.LayerCount == 1 ? firstOutput : ForwardOnDevice(net, deviceMembers, size, firstOutput, batch, firstLayer: 1);
-            HostLogits(deviceLogits);
-            for (int p = 0; p < size; p++)
-            {
-                results[first + p] = BackendArguments.Score(new ReadOnlySpan2D<float>(_hostLogits, p * batch * classes, batch, classes, 0), labels);
+                var args = new PairMemberArguments
+                {
+                    ParameterCount = count,
+                    NoiseLength = length,
+                    FanOut = net.Widths[l + 1],
+                    Rank = rank,
+                    WeightOffset = net.WeightOffset(l),
+                    BiasOffset = net.BiasOffset(l),
+                    FactorA = layout.FactorA(l),
+                    FactorB = layout.FactorB(l),
+                    BiasNoise = layout.BiasNoise(l),
+                    Sigma = sigma,
+                };
+                _pairBias(new Index2D(net.Widths[l + 1], members), deviceCentre, noise, deviceMembers, args);
+                if (l > 0)
+                {
+                    // The first layer's weights are never read: its rank-r term goes to the shared product.
+                    _pairWeights(new Index3D(net.Widths[l + 1], net.Widths[l], members), deviceCentre, noise, deviceScales, deviceMembers, args);
+                }
             }
+
+            var factorLayout = new FactorLayout(noise, length, layout.FactorA(0), noise, length, layout.FactorB(0));
+            EvaluateLowRankChunk(net, rank, deviceInputs, shared, deviceMembers, factorLayout, deviceScales, members, 2, labels, results.Slice(2 * first, members));
         }
     }
 
@@ -347,7 +380,7 @@ public sealed class IlgpuBackend : IComputeBackend
         long widest = net.Widths.Skip(1).SkipLast(1).DefaultIfEmpty(0).Max();
         long perMember = (count + (2 * batch * widest) + ((long)batch * net.Outputs) + extraPerMemberFloats) * sizeof(float);
         long shared = (((long)batch * net.Inputs) + (withBase ? count : 0) + extraSharedFloats) * sizeof(float);
-        long outside = _pool.BytesOutside(_inputs, _base, _members, _front, _back, _logits, _shared, _projection, _factorsA, _factorsB, _scales);
+        long outside = _pool.BytesOutside(_inputs, _base, _members, _front, _back, _logits, _shared, _projection, _factorsA, _factorsB, _scales, _noise);
         long available = _pool.BudgetBytes - outside - shared;
         long fits = available / perMember / multiple * multiple;
         if (fits < 1)
@@ -387,9 +420,70 @@ public sealed class IlgpuBackend : IComputeBackend
          accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float>(DeviceKernels.AddBiasDeadZone),
          accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>>(DeviceKernels.AddBase));
 
-    private static Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LowRankArguments> LoadLowRank<TFma>(Accelerator accelerator)
+    private static (
+        Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LowRankArguments>,
+        Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments>,
+        Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments>) LoadLowRank<TFma>(Accelerator accelerator)
         where TFma : struct, IFusedMultiplyAdd =>
-        accelerator.LoadAutoGroupedStreamKernel<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LowRankArguments>(DeviceKernels.LowRankFirstLayer<TFma>);
+        (accelerator.LoadAutoGroupedStreamKernel<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LowRankArguments>(DeviceKernels.LowRankFirstLayer<TFma>),
+         accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments>(DeviceKernels.PairMemberBias<TFma>),
+         accelerator.LoadAutoGroupedStreamKernel<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments>(DeviceKernels.PairMemberWeights<TFma>));
+
+    // S = x·W₁ once for the whole population (W₁ read from the device copy of θ).
+    private ArrayView<float> SharedFirstProduct(NetworkArchitecture net, ArrayView<float> deviceInputs, ArrayView<float> deviceCentre, int batch)
+    {
+        ArrayView<float> shared = _shared.View((long)batch * net.Widths[1]);
+        _gemm(new Index3D(net.Widths[1], batch, 1), deviceInputs, deviceCentre, deviceCentre, shared, new GemmArguments
+        {
+            M = batch,
+            N = net.Widths[1],
+            K = net.Inputs,
+            OffsetB = net.WeightOffset(0),
+        });
+        return shared;
+    }
+
+    // One chunk of low-rank members already on the device: x·A per factor pair (a batched GEMM, minibatch shared,
+    // no epilogue), the first layer from S plus the rank-r term, the later layers, then the host-side loss.
+    private void EvaluateLowRankChunk(
+        NetworkArchitecture net, int rank, ArrayView<float> deviceInputs, ArrayView<float> shared, ArrayView<float> deviceMembers,
+        FactorLayout factors, ArrayView<float> deviceScales, int size, int membersPerFactor, ReadOnlySpan<byte> labels, Span<EvaluationResult> results)
+    {
+        int batch = labels.Length, width = net.Widths[1], classes = net.Outputs, pairs = size / membersPerFactor;
+        ArrayView<float> projection = _projection.View((long)pairs * batch * rank);
+        _gemm(new Index3D(rank, batch, pairs), deviceInputs, factors.A, factors.A, projection, new GemmArguments
+        {
+            M = batch,
+            N = rank,
+            K = net.Inputs,
+            BatchStrideB = factors.AStride,
+            OffsetB = factors.AOffset,
+            BatchStrideC = (long)batch * rank,
+        });
+        ArrayView<float> firstOutput = net.LayerCount == 1
+            ? _logits.View((long)size * batch * classes)
+            : _front.View(size * batch * net.Widths.Skip(1).SkipLast(1).Max());
+        (float inner, float outer) = FusedExecutor.Thresholds(net, 0);
+        _lowRank(new Index3D(width, batch, size), shared, projection, factors.B, deviceScales, deviceMembers, firstOutput, new LowRankArguments
+        {
+            Rows = batch,
+            N = width,
+            Rank = rank,
+            MembersPerFactor = membersPerFactor,
+            ParameterCount = net.ParameterCount,
+            BiasOffset = net.BiasOffset(0),
+            FactorStride = factors.BStride,
+            FactorBOffset = factors.BOffset,
+            InputThreshold = inner,
+            OutputThreshold = outer,
+        });
+        ArrayView<float> deviceLogits = net.LayerCount == 1 ? firstOutput : ForwardOnDevice(net, deviceMembers, size, firstOutput, batch, firstLayer: 1);
+        HostLogits(deviceLogits);
+        for (int p = 0; p < size; p++)
+        {
+            results[p] = BackendArguments.Score(new ReadOnlySpan2D<float>(_hostLogits, p * batch * classes, batch, classes, 0), labels);
+        }
+    }
 
     private void EvaluateChunks(NetworkArchitecture net, float[]? baseValues, ReadOnlySpan<float> vectors, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results, int population)
     {
@@ -509,4 +603,8 @@ public sealed class IlgpuBackend : IComputeBackend
         _accelerator.Synchronize();
         source.CopyToCPU(destination);
     }
+
+    // Where each factor pair's first-layer A (inputs x r) and B (r x width₁) lie on the device: pair q's A starts at
+    // AOffset + q·AStride, its B at BOffset + q·BStride (back-to-back factors, or inside the pairs' noise vectors).
+    private readonly record struct FactorLayout(ArrayView<float> A, long AStride, long AOffset, ArrayView<float> B, long BStride, long BOffset);
 }

@@ -1,5 +1,6 @@
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Backends;
+using CpuLinear.Evolution;
 using CpuLinear.Networks;
 using CpuLinear.Training;
 
@@ -186,5 +187,86 @@ public abstract class BackendContractTests(IComputeBackend backend)
         var pixels = new float[Small.Inputs];
         Assert.Throws<ArgumentException>(() =>
             Backend.EvaluatePopulation(Small, new float[Small.ParameterCount + 1], new ReadOnlySpan2D<float>(pixels, 1, Small.Inputs), new byte[1], results));
+    }
+
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(2, 2)]
+    public void Low_rank_pairs_equal_members_written_out_by_hand(int rank, int pairs)
+    {
+        const int batch = 5;
+        const float sigma = 0.25f;
+        NetworkParameters centre = Seeded.Network(Small, 80);
+        var layout = new LowRankNoiseLayout(Small, rank);
+        float[] noise = Seeded.WideRange(pairs * layout.Length, 81);
+        float[] pixels = Seeded.Uniform(batch * Small.Inputs, 82, 0f, 1f);
+        byte[] labels = Seeded.Labels(batch, 10, 83);
+        var inputs = new ReadOnlySpan2D<float>(pixels, batch, Small.Inputs);
+        var results = new EvaluationResult[2 * pairs];
+        Backend.EvaluateLowRankPairs(centre, layout, noise, sigma, inputs, labels, results);
+
+        // The same members, each weight and bias written with its own FMA here, through EvaluateLowRankPopulation.
+        int count = Small.ParameterCount, aLength = Small.Inputs * rank, bLength = rank * Small.Widths[1];
+        var members = new float[2 * pairs * count];
+        var factorsA = new float[pairs * aLength];
+        var factorsB = new float[pairs * bLength];
+        var scales = new float[2 * pairs];
+        for (int j = 0; j < pairs; j++)
+        {
+            int pair = j * layout.Length;
+            Array.Copy(noise, pair + layout.FactorA(0), factorsA, j * aLength, aLength);
+            Array.Copy(noise, pair + layout.FactorB(0), factorsB, j * bLength, bLength);
+            for (int s = 0; s < 2; s++)
+            {
+                float scale = s == 0 ? sigma : -sigma, factorScale = scale / MathF.Sqrt(rank);
+                int m = (2 * j) + s;
+                scales[m] = factorScale;
+                float[] member = (float[])centre.Values.Clone();
+                for (int l = 0; l < Small.LayerCount; l++)
+                {
+                    int fanIn = Small.Widths[l], fanOut = Small.Widths[l + 1];
+                    for (int c = 0; c < fanOut; c++)
+                    {
+                        int at = Small.BiasOffset(l) + c;
+                        member[at] = MathF.FusedMultiplyAdd(noise[pair + layout.BiasNoise(l) + c], scale, member[at]);
+                    }
+
+                    for (int i = 0; l > 0 && i < fanIn; i++)
+                    {
+                        for (int c = 0; c < fanOut; c++)
+                        {
+                            int at = Small.WeightOffset(l) + (i * fanOut) + c;
+                            for (int t = 0; t < rank; t++)
+                            {
+                                float product = factorScale * noise[pair + layout.FactorA(l) + (i * rank) + t];
+                                member[at] = MathF.FusedMultiplyAdd(product, noise[pair + layout.FactorB(l) + (t * fanOut) + c], member[at]);
+                            }
+                        }
+                    }
+                }
+
+                member.CopyTo(members, m * count);
+            }
+        }
+
+        using var reference = new CpuBackend();
+        var expected = new EvaluationResult[2 * pairs];
+        reference.EvaluateLowRankPopulation(centre, members, rank, factorsA, factorsB, scales, 2, inputs, labels, expected);
+        Assert.Equal(expected.Select(r => BitConverter.DoubleToUInt64Bits(r.Loss)), results.Select(r => BitConverter.DoubleToUInt64Bits(r.Loss)));
+        Assert.Equal(expected.Select(r => r.Accuracy), results.Select(r => r.Accuracy));
+        Assert.True(results.Select(r => r.Loss).Distinct().Count() == 2 * pairs, "every member should have its own loss");
+    }
+
+    [Fact]
+    public void Low_rank_pairs_reject_noise_that_is_not_whole_pairs()
+    {
+        NetworkParameters centre = Seeded.Network(Small, 90);
+        var layout = new LowRankNoiseLayout(Small, 1);
+        var pixels = new float[Small.Inputs];
+        ArgumentException error = Assert.Throws<ArgumentException>(() => Backend.EvaluateLowRankPairs(
+            centre, layout, new float[layout.Length + 1], 0.1f, new ReadOnlySpan2D<float>(pixels, 1, Small.Inputs), new byte[1], new EvaluationResult[2]));
+        Assert.Contains("whole pairs", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => Backend.EvaluateLowRankPairs(
+            centre, new LowRankNoiseLayout(Paper, 1), new float[0], 0.1f, new ReadOnlySpan2D<float>(pixels, 1, Small.Inputs), new byte[1], []));
     }
 }

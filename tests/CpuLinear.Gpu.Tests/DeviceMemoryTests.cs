@@ -1,5 +1,6 @@
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Backends;
+using CpuLinear.Evolution;
 using CpuLinear.Networks;
 using CpuLinear.Training;
 
@@ -71,5 +72,31 @@ public sealed class DeviceMemoryTests
         var c = new float[40 * 40];
         DeviceMemoryExceededException error = Assert.Throws<DeviceMemoryExceededException>(() => backend.Gemm(40, 40, 40, a, a, [], 0f, 0f, c));
         Assert.Contains("GEMM operand", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Low_rank_pairs_split_into_chunks_of_whole_pairs_give_the_same_losses()
+    {
+        const int pairs = 5, batch = 4;
+        NetworkParameters centre = Seeded.Network(Net, 5);
+        var layout = new LowRankNoiseLayout(Net, 2);
+        float[] noise = Seeded.WideRange(pairs * layout.Length, 6);
+        float[] pixels = Seeded.Uniform(batch * Net.Inputs, 7, 0f, 1f);
+        byte[] labels = Seeded.Labels(batch, 10, 8);
+        var inputs = new ReadOnlySpan2D<float>(pixels, batch, Net.Inputs);
+
+        using IlgpuBackend roomy = IlgpuFixture.Create();
+        var whole = new EvaluationResult[2 * pairs];
+        roomy.EvaluateLowRankPairs(centre, layout, noise, 0.1f, inputs, labels, whole);
+        Assert.Equal(2 * pairs, roomy.LastChunkSize);
+
+        // Room for the shared buffers and a little over two pairs: chunks of 4 members, the last one 2.
+        long perMember = (Net.ParameterCount + (2 * batch * 17) + (batch * 10) + ((layout.Length + (batch * 2)) / 2) + 2) * sizeof(float);
+        long shared = ((batch * Net.Inputs) + Net.ParameterCount + (batch * 17)) * sizeof(float);
+        using IlgpuBackend tight = IlgpuFixture.Create(shared + (5 * perMember));
+        var chunked = new EvaluationResult[2 * pairs];
+        tight.EvaluateLowRankPairs(centre, layout, noise, 0.1f, inputs, labels, chunked);
+        Assert.Equal(4, tight.LastChunkSize);
+        Assert.Equal(whole.Select(r => BitConverter.DoubleToUInt64Bits(r.Loss)), chunked.Select(r => BitConverter.DoubleToUInt64Bits(r.Loss)));
     }
 }

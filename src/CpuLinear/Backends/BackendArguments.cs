@@ -66,6 +66,26 @@ internal static class BackendArguments
         return population;
     }
 
+    /// <summary>Checks a low-rank pair population; returns the number of pairs.</summary>
+    public static int ValidatePairs(NetworkParameters centre, Evolution.LowRankNoiseLayout layout, int noiseLength, int resultsLength)
+    {
+        ArgumentNullException.ThrowIfNull(centre);
+        ArgumentNullException.ThrowIfNull(layout);
+        if (!layout.Architecture.Equals(centre.Architecture))
+        {
+            throw new ArgumentException($"The noise layout is for {layout.Architecture}; the centre is {centre.Architecture}.", nameof(layout));
+        }
+
+        if (noiseLength % layout.Length != 0)
+        {
+            throw new ArgumentException($"pairNoise has {noiseLength} floats, not whole pairs of {layout.Length}.", "pairNoise");
+        }
+
+        int pairs = noiseLength / layout.Length;
+        RequireExact("results", resultsLength, 2L * pairs);
+        return pairs;
+    }
+
     private static void RequireExact(string name, int length, long needed)
     {
         if (length != needed)

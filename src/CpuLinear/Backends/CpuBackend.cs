@@ -117,6 +117,12 @@ public sealed class CpuBackend : IComputeBackend
     }
 
     /// <inheritdoc />
+    public void EvaluateLowRankPairs(
+        NetworkParameters centre, Evolution.LowRankNoiseLayout layout, ReadOnlySpan<float> pairNoise, float sigma,
+        ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results) =>
+        HostBuiltPairs.Evaluate(this, centre, layout, pairNoise, sigma, inputs, labels, results);
+
+    /// <inheritdoc />
     public void EvaluateLowRankPopulation(
         NetworkParameters centre, ReadOnlySpan<float> members, int rank, ReadOnlySpan<float> factorsA, ReadOnlySpan<float> factorsB,
         ReadOnlySpan<float> scales, int membersPerFactor, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results)

@@ -119,4 +119,25 @@ public interface IComputeBackend : IForwardExecutor, IDisposable
     void EvaluateLowRankPopulation(
         NetworkParameters centre, ReadOnlySpan<float> members, int rank, ReadOnlySpan<float> factorsA, ReadOnlySpan<float> factorsB,
         ReadOnlySpan<float> scales, int membersPerFactor, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results);
+
+    /// <summary>
+    /// Evaluates antithetic low-rank pairs given only their noise: pair j's members 2j (+σ) and 2j+1 (−σ) are
+    /// <see cref="Evolution.LowRankNoiseLayout.WriteMember"/> of θ and the pair's noise vector, and their first layer
+    /// is computed as <see cref="EvaluateLowRankPopulation"/> computes it, with the pair's first-layer factors and
+    /// scales ±σ/√r. The results have the same bits as building those members on the host and calling
+    /// <see cref="EvaluateLowRankPopulation"/>; a device backend builds them where they are used, so only θ and
+    /// the noise travel.
+    /// </summary>
+    /// <param name="centre">θ.</param>
+    /// <param name="layout">Where each layer's factors and bias noise lie in a pair's noise vector.</param>
+    /// <param name="pairNoise">The pairs' noise vectors back to back (pairs · <see cref="Evolution.LowRankNoiseLayout.Length"/> floats).</param>
+    /// <param name="sigma">σ &gt; 0.</param>
+    /// <param name="inputs">The minibatch (batch x inputs).</param>
+    /// <param name="labels">Its labels.</param>
+    /// <param name="results">Receives member m's mean loss and accuracy at index m (length 2 · pairs).</param>
+    /// <exception cref="ArgumentException">A span does not match the layout or the layout not the centre.</exception>
+    /// <exception cref="DeviceMemoryExceededException">Not even one pair and the minibatch fit the device.</exception>
+    void EvaluateLowRankPairs(
+        NetworkParameters centre, Evolution.LowRankNoiseLayout layout, ReadOnlySpan<float> pairNoise, float sigma,
+        ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results);
 }

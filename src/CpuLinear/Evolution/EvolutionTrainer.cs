@@ -44,8 +44,8 @@ public sealed class EvolutionTrainer
     private readonly NetworkArchitecture _net;
     private readonly int _pairs;
     private readonly int _rank;
-    private readonly int[] _factorOffset;   // low rank: start of layer l's A in a pair's noise; B follows A
-    private readonly int[] _biasNoiseOffset; // low rank: start of layer l's bias noise in a pair's noise
+    private readonly LowRankNoiseLayout? _layout; // low rank: where each layer's factors and bias noise lie in a pair's noise
+    private float[]? _backendNoise;                // low rank on a backend: every pair's noise back to back
     private readonly int _pairNoiseLength;
     private readonly float[][] _pairNoise;
     private readonly long[] _tableOffset;    // full rank: where pair j's ε starts in the table
@@ -89,22 +89,8 @@ public sealed class EvolutionTrainer
         _shaped = new float[2 * _pairs];
         _gradient = new float[_net.ParameterCount];
 
-        _factorOffset = new int[_net.LayerCount];
-        _biasNoiseOffset = new int[_net.LayerCount];
-        int length = 0;
-        for (int l = 0; l < _net.LayerCount; l++)
-        {
-            _factorOffset[l] = length;
-            length += (_net.Widths[l] + _net.Widths[l + 1]) * _rank;
-        }
-
-        for (int l = 0; l < _net.LayerCount; l++)
-        {
-            _biasNoiseOffset[l] = length;
-            length += _net.Widths[l + 1];
-        }
-
-        _pairNoiseLength = _rank > 0 ? length : 0;
+        _layout = _rank > 0 ? new LowRankNoiseLayout(_net, _rank) : null;
+        _pairNoiseLength = _layout?.Length ?? 0;
         _pairNoise = new float[_pairs][];
         for (int j = 0; j < _pairs; j++)
         {
@@ -136,6 +122,8 @@ public sealed class EvolutionTrainer
 
     /// <summary>Where members are evaluated; null for the CPU engine's own per-thread path.</summary>
     public IComputeBackend? Backend { get; }
+
+    private LowRankNoiseLayout Layout => _layout ?? throw new InvalidOperationException("The pair-noise layout exists at low rank only.");
 
     /// <summary>The last generation's fitness (−mean loss) of member 2j (θ + σεⱼ) and 2j+1 (θ − σεⱼ).</summary>
     public ReadOnlySpan<double> Fitness => _fitness;
@@ -248,9 +236,10 @@ public sealed class EvolutionTrainer
         return rows;
     }
 
-    // The population on the backend, in chunks of pairs whose member vectors take at most ~64 MiB on the host:
-    // the same noise, the same member vectors (MemberValues) and, for the first layer at low rank, the same
-    // shared-product-plus-rank-r-term sequence as the CPU path, so the fitnesses have the same bits.
+    // The population on the backend. Low rank: every pair's noise vector, drawn here, goes to the backend, which
+    // builds the members (LowRankNoiseLayout.WriteMember) and runs the CPU path's first-layer sequence, so the
+    // fitnesses have the same bits. Full rank: member vectors θ ± σε from the noise table, in chunks of pairs
+    // taking at most ~64 MiB on the host.
     private void EvaluateOnBackend(long g, float sigma, int rows)
     {
         IComputeBackend backend = Backend!;
@@ -260,57 +249,36 @@ public sealed class EvolutionTrainer
         _centerLoss = centre.Loss;
         _centerAccuracy = centre.Accuracy;
 
-        int count = _net.ParameterCount, inputsTimesRank = _net.Inputs * _rank, rankTimesWidth = _rank * _net.Widths[1];
-        int chunk = (int)Math.Clamp((16L << 20) / (2L * count), 1, _pairs);
-        var members = new float[2 * chunk * count];
-        var results = new EvaluationResult[2 * chunk];
-        var factorsA = new float[chunk * inputsTimesRank];
-        var factorsB = new float[chunk * rankTimesWidth];
-        var scales = new float[2 * chunk];
-        for (int first = 0; first < _pairs; first += chunk)
+        var results = new EvaluationResult[2 * _pairs];
+        if (_rank > 0)
         {
-            int size = Math.Min(chunk, _pairs - first);
-            for (int i = 0; i < size; i++)
+            _backendNoise ??= new float[_pairs * _pairNoiseLength];
+            EngineParallel.For(_pairs, _engine.MaxThreads, new PairNoiseWork(this, g));
+            backend.EvaluateLowRankPairs(Parameters, Layout, _backendNoise, sigma, inputs, labels, results);
+        }
+        else
+        {
+            int count = _net.ParameterCount;
+            int chunk = (int)Math.Clamp((16L << 20) / (2L * count), 1, _pairs);
+            var members = new float[2 * chunk * count];
+            for (int first = 0; first < _pairs; first += chunk)
             {
-                int j = first + i;
-                if (_rank > 0)
+                int size = Math.Min(chunk, _pairs - first);
+                for (int i = 0; i < size; i++)
                 {
-                    PairNoise(g, j).FillNormal(_pairNoise[j]);
-                    _pairNoise[j].AsSpan(_factorOffset[0], inputsTimesRank).CopyTo(factorsA.AsSpan(i * inputsTimesRank));
-                    _pairNoise[j].AsSpan(_factorOffset[0] + inputsTimesRank, rankTimesWidth).CopyTo(factorsB.AsSpan(i * rankTimesWidth));
-                }
-                else
-                {
+                    int j = first + i;
                     _tableOffset[j] = TableOffset(g, j);
+                    MemberValues(members.AsSpan(2 * i * count, count), j, sigma, lowRank: false);
+                    MemberValues(members.AsSpan(((2 * i) + 1) * count, count), j, -sigma, lowRank: false);
                 }
 
-                for (int s = 0; s < 2; s++)
-                {
-                    int sign = s == 0 ? +1 : -1;
-                    Span<float> values = members.AsSpan(((2 * i) + s) * count, count);
-                    Parameters.Values.CopyTo(values);
-                    MemberValues(values, j, sign * sigma, _rank > 0);
-                    scales[(2 * i) + s] = _rank > 0 ? sign * sigma / MathF.Sqrt(_rank) : 0f;
-                }
+                backend.EvaluatePopulation(_net, members.AsSpan(0, 2 * size * count), inputs, labels, results.AsSpan(2 * first, 2 * size));
             }
+        }
 
-            Span<EvaluationResult> chunkResults = results.AsSpan(0, 2 * size);
-            ReadOnlySpan<float> chunkMembers = members.AsSpan(0, 2 * size * count);
-            if (_rank > 0)
-            {
-                backend.EvaluateLowRankPopulation(
-                    Parameters, chunkMembers, _rank, factorsA.AsSpan(0, size * inputsTimesRank), factorsB.AsSpan(0, size * rankTimesWidth),
-                    scales.AsSpan(0, 2 * size), 2, inputs, labels, chunkResults);
-            }
-            else
-            {
-                backend.EvaluatePopulation(_net, chunkMembers, inputs, labels, chunkResults);
-            }
-
-            for (int m = 0; m < 2 * size; m++)
-            {
-                _fitness[(2 * first) + m] = -chunkResults[m].Loss;
-            }
+        for (int m = 0; m < 2 * _pairs; m++)
+        {
+            _fitness[m] = -results[m].Loss;
         }
     }
 
@@ -345,7 +313,7 @@ public sealed class EvolutionTrainer
 
                 // x·A₁ is the same for both signs: compute it once per pair.
                 var inputs = new ReadOnlySpan2D<float>(_batch, 0, rows, _net.Inputs, 0);
-                var factorA = new ReadOnlySpan2D<float>(_pairNoise[j], _factorOffset[0], _net.Inputs, _rank, 0);
+                var factorA = new ReadOnlySpan2D<float>(_pairNoise[j], Layout.FactorA(0), _net.Inputs, _rank, 0);
                 Gemm.Multiply(inputs, factorA, new Span2D<float>(scratch.Projection, 0, rows, _rank, 0), _singleThread);
             }
             else
@@ -366,7 +334,7 @@ public sealed class EvolutionTrainer
         if (sign != 0)
         {
             // At low rank only the biases are written: the weights' rank-r terms are applied as each GEMM packs them.
-            MemberValues(scratch.Values, pair, sign * sigma, lowRank, writeLowRankWeights: false);
+            MemberValues(scratch.Values, pair, sign * sigma, lowRank);
         }
 
         var perturbed = scratch.Network;
@@ -384,9 +352,9 @@ public sealed class EvolutionTrainer
             _subset.SecondLayer(
                 Parameters, perturbed, scratch.Subset!.Chosen.AsSpan(0, _subset.Units),
                 scratch.Projection.AsSpan(0, rows * _rank), scratch.ActivationProjection.AsSpan(0, rows * _rank),
-                noise.AsSpan(_factorOffset[0] + (_net.Inputs * _rank), _rank * width),
-                noise.AsSpan(_factorOffset[1], width * _rank),
-                noise.AsSpan(_factorOffset[1] + (width * _rank), _rank * _net.Widths[2]),
+                noise.AsSpan(Layout.FactorB(0), _rank * width),
+                noise.AsSpan(Layout.FactorA(1), width * _rank),
+                noise.AsSpan(Layout.FactorB(1), _rank * _net.Widths[2]),
                 sign * sigma / MathF.Sqrt(_rank), scratch.Subset, second, _engine.ResolvedPath);
             source = second;
             (front, back) = (back, front);
@@ -409,7 +377,7 @@ public sealed class EvolutionTrainer
                 // W + (sσ/√r)·A·B: U[i, t] = (sσ/√r)·A[i, t] rounded as MemberValues rounds it, V = B.
                 int fanIn = _net.Widths[l];
                 float factorScale = sign * sigma / MathF.Sqrt(_rank);
-                ReadOnlySpan<float> a = _pairNoise[pair].AsSpan(_factorOffset[l], fanIn * _rank);
+                ReadOnlySpan<float> a = _pairNoise[pair].AsSpan(Layout.FactorA(l), fanIn * _rank);
                 Span<float> coefficients = scratch.Coefficients.AsSpan(0, fanIn * _rank);
                 for (int i = 0; i < coefficients.Length; i++)
                 {
@@ -418,7 +386,7 @@ public sealed class EvolutionTrainer
 
                 FusedExecutor.LayerLowRankUpdated(
                     perturbed, Parameters, l, source, destination, scratch.Bias, coefficients,
-                    _pairNoise[pair].AsSpan(_factorOffset[l] + (fanIn * _rank), _rank * fanOut), _rank, _singleThread);
+                    _pairNoise[pair].AsSpan(Layout.FactorB(l), _rank * fanOut), _rank, _singleThread);
             }
             else
             {
@@ -448,10 +416,10 @@ public sealed class EvolutionTrainer
         float[] noise = _pairNoise[pair];
         int width = _net.Widths[1];
         CounterRandom random = PairNoise(g, pair);
-        int firstB = _factorOffset[0] + (_net.Inputs * _rank);
+        int firstB = Layout.FactorB(0);
         random.FillNormal(noise.AsSpan(0, firstB));
-        random.FillNormal(noise.AsSpan(_factorOffset[1], _biasNoiseOffset[0] - _factorOffset[1]), 1f, _factorOffset[1]);
-        random.FillNormal(noise.AsSpan(_biasNoiseOffset[1]), 1f, _biasNoiseOffset[1]);
+        random.FillNormal(noise.AsSpan(Layout.FactorA(1), Layout.BiasNoise(0) - Layout.FactorA(1)), 1f, Layout.FactorA(1));
+        random.FillNormal(noise.AsSpan(Layout.BiasNoise(1)), 1f, Layout.BiasNoise(1));
         foreach (int u in units)
         {
             for (int t = 0; t < _rank; t++)
@@ -460,20 +428,18 @@ public sealed class EvolutionTrainer
                 random.FillNormal(noise.AsSpan(at, 1), 1f, at);
             }
 
-            random.FillNormal(noise.AsSpan(_biasNoiseOffset[0] + u, 1), 1f, _biasNoiseOffset[0] + u);
+            random.FillNormal(noise.AsSpan(Layout.BiasNoise(0) + u, 1), 1f, Layout.BiasNoise(0) + u);
         }
 
         subset.MaskFirstLayerNoise(
-            noise.AsSpan(_factorOffset[0] + (_net.Inputs * _rank), _rank * width), noise.AsSpan(_biasNoiseOffset[0], width), units, buffers.Kept);
-        var secondA = new ReadOnlySpan2D<float>(noise, _factorOffset[1], width, _rank, 0);
+            noise.AsSpan(Layout.FactorB(0), _rank * width), noise.AsSpan(Layout.BiasNoise(0), width), units, buffers.Kept);
+        var secondA = new ReadOnlySpan2D<float>(noise, Layout.FactorA(1), width, _rank, 0);
         Gemm.Multiply(subset.FirstActivation(rows), secondA, new Span2D<float>(scratch.ActivationProjection, 0, rows, _rank, 0), _singleThread);
     }
 
-    // Member θ + scale·ε (full rank) or, in low rank, θ's biases + scale·ε_b and later layers' W + scale·A·B/√r
-    // (the first layer's weights are left as they are: its rank-r term is added to the shared product instead).
-    // The CPU path passes writeLowRankWeights: false and adds the later layers' terms while packing; a compute
-    // backend receives the written-out weights.
-    private void MemberValues(Span<float> values, int pair, float scale, bool lowRank, bool writeLowRankWeights = true)
+    // Member θ + scale·ε (full rank) or, in low rank, θ's biases + scale·ε_b (the weights are added as the CPU
+    // path's GEMMs pack them; a backend builds its members itself from the pair noise, LowRankNoiseLayout.WriteMember).
+    private void MemberValues(Span<float> values, int pair, float scale, bool lowRank)
     {
         if (!lowRank)
         {
@@ -484,34 +450,7 @@ public sealed class EvolutionTrainer
         }
         else
         {
-            float[] noise = _pairNoise[pair];
-            float factorScale = scale / MathF.Sqrt(_rank);
-            for (int l = 0; l < _net.LayerCount; l++)
-            {
-                int fanOut = _net.Widths[l + 1];
-                Span<float> bias = values.Slice(_net.BiasOffset(l), fanOut);
-                Parameters.Bias(l).CopyTo(bias);
-                FusedMultiplyAdd.Accumulate(bias, noise.AsSpan(_biasNoiseOffset[l], fanOut), scale);
-                if (l == 0 || !writeLowRankWeights)
-                {
-                    continue;
-                }
-
-                // W + sσ·A·B/√r, row i of W gains Σₜ (sσ/√r)·A[i,t]·B[t,:], t in increasing order.
-                int fanIn = _net.Widths[l];
-                ReadOnlySpan<float> a = noise.AsSpan(_factorOffset[l], fanIn * _rank);
-                ReadOnlySpan<float> b = noise.AsSpan(_factorOffset[l] + (fanIn * _rank), _rank * fanOut);
-                Span<float> w = values.Slice(_net.WeightOffset(l), fanIn * fanOut);
-                Parameters.Weights(l).CopyTo(w);
-                for (int i = 0; i < fanIn; i++)
-                {
-                    Span<float> row = w.Slice(i * fanOut, fanOut);
-                    for (int t = 0; t < _rank; t++)
-                    {
-                        FusedMultiplyAdd.Accumulate(row, b.Slice(t * fanOut, fanOut), factorScale * a[(i * _rank) + t]);
-                    }
-                }
-            }
+            Layout.WriteMember(Parameters.Values, _pairNoise[pair], scale, values, laterWeights: false);
         }
     }
 
@@ -524,7 +463,7 @@ public sealed class EvolutionTrainer
         Span<float> bias = scratch.Bias.AsSpan(0, fanOut);
         scratch.Network.Bias(0).CopyTo(bias);
         DeadZone.Apply(bias, inner, _engine.ResolvedPath);
-        ReadOnlySpan<float> b = _pairNoise[pair].AsSpan(_factorOffset[0] + (_net.Inputs * _rank), _rank * fanOut);
+        ReadOnlySpan<float> b = _pairNoise[pair].AsSpan(Layout.FactorB(0), _rank * fanOut);
         for (int r = 0; r < rows; r++)
         {
             Span<float> h = destination.GetRowSpan(r);
@@ -567,7 +506,7 @@ public sealed class EvolutionTrainer
             for (int j = 0; j < _pairs; j++)
             {
                 float[] noise = _pairNoise[j];
-                int a = _factorOffset[l], b = a + (fanIn * _rank);
+                int a = Layout.FactorA(l), b = a + (fanIn * _rank);
                 float c = weights[j] * factorScale;
                 for (int i = 0; i < fanIn; i++)
                 {
@@ -590,7 +529,7 @@ public sealed class EvolutionTrainer
             biasGradient.Clear();
             for (int j = 0; j < _pairs; j++)
             {
-                FusedMultiplyAdd.Accumulate(biasGradient, _pairNoise[j].AsSpan(_biasNoiseOffset[l], fanOut), weights[j]);
+                FusedMultiplyAdd.Accumulate(biasGradient, _pairNoise[j].AsSpan(Layout.BiasNoise(l), fanOut), weights[j]);
             }
         }
     }
@@ -637,6 +576,17 @@ public sealed class EvolutionTrainer
     private readonly struct PopulationWork(EvolutionTrainer trainer, long generation, float sigma, int rows) : IWorkItems
     {
         public void Run(int index) => trainer.EvaluateItem(index, generation, sigma, rows);
+    }
+
+    // A pair's noise for a backend: drawn into its own vector (the gradient reads it there) and copied into the block sent.
+    private readonly struct PairNoiseWork(EvolutionTrainer trainer, long generation) : IWorkItems
+    {
+        public void Run(int index)
+        {
+            float[] noise = trainer._pairNoise[index];
+            trainer.PairNoise(generation, index).FillNormal(noise);
+            noise.CopyTo(trainer._backendNoise.AsSpan(index * noise.Length));
+        }
     }
 
     private readonly struct TableGradientWork(EvolutionTrainer trainer, float[] weights) : IWorkItems
