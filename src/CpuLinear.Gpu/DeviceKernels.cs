@@ -8,27 +8,88 @@ namespace CpuLinear.Gpu;
 /// </summary>
 internal static class DeviceKernels
 {
+    /// <summary>Threads per group along each axis of <see cref="Gemm{TFma}"/>.</summary>
+    public const int GemmGroupSide = 16;
+
+    /// <summary>Output rows and columns per group of <see cref="Gemm{TFma}"/> (each thread owns a 4 x 4 block of them).</summary>
+    public const int GemmTile = 64;
+
+    /// <summary>Depth of the k-slices <see cref="Gemm{TFma}"/> stages in shared memory.</summary>
+    public const int GemmDepth = 16;
+
     /// <summary>
-    /// One element of a batched GEMM with the fused bias and dead-zone epilogue. Index X is the column (adjacent
-    /// threads read adjacent B and write adjacent C: coalesced on a GPU), Y the row, Z the batch member.
+    /// A batched GEMM with the fused bias and dead-zone epilogue, <c>C[z] = D_out(D_in(A[z]·B[z]) + bias[z])</c>.
+    /// Explicitly grouped: group (x, y) of grid z computes the 64 x 64 block of C[z] at rows 64y, columns 64x,
+    /// with 16 x 16 threads, thread (tx, ty) owning rows ty + 16i and columns tx + 16j (i, j &lt; 4), so adjacent
+    /// threads read adjacent B and write adjacent C. A and B pass through shared memory 16 k-values at a time.
     /// </summary>
     /// <remarks>
-    /// The accumulator is one FMA chain over k in increasing order starting from +0, the CPU engine's contract
-    /// (never split over k, never a tree), so the bits equal <see cref="Kernels.Gemm"/>'s. The epilogue is the
-    /// scalar form of <see cref="Kernels.DeadZone.AddBias"/>: <c>D_out(D_in(acc) + bias)</c>.
+    /// Staging changes where operands are read from, not the arithmetic: each output is still one FMA chain over
+    /// k in increasing order starting from +0 (never split over k, never a tree), the CPU engine's contract, so
+    /// the bits equal <see cref="Kernels.Gemm"/>'s. The last k-slice stops at K rather than padding with zeros.
+    /// The epilogue is the scalar form of <see cref="Kernels.DeadZone.AddBias"/>: <c>D_out(D_in(acc) + bias)</c>.
     /// </remarks>
-    public static void Gemm<TFma>(Index3D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, GemmArguments args)
+    public static void Gemm<TFma>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, GemmArguments args)
         where TFma : struct, IFusedMultiplyAdd
     {
-        int column = index.X, row = index.Y;
-        long member = index.Z;
-        long aRow = (member * args.BatchStrideA) + ((long)row * args.K);
-        long bColumn = (member * args.BatchStrideB) + args.OffsetB + column;
+        ArrayView<float> tileA = SharedMemory.Allocate<float>(GemmDepth * GemmTile); // [kk, row]
+        ArrayView<float> tileB = SharedMemory.Allocate<float>(GemmDepth * GemmTile); // [kk, column]
+        int tx = Group.IdxX, ty = Group.IdxY, thread = (ty * GemmGroupSide) + tx;
+        int rowBase = Grid.IdxY * GemmTile, columnBase = Grid.IdxX * GemmTile;
+        long member = Grid.IdxZ;
+        long aBase = member * args.BatchStrideA;
+        long bBase = (member * args.BatchStrideB) + args.OffsetB;
         TFma fma = default;
-        float accumulator = 0f;
-        for (int p = 0; p < args.K; p++)
+
+        // Registers: acc[i, j] for row ty + 16i, column tx + 16j.
+        float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f, c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
+        float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f, c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
+        for (int k0 = 0; k0 < args.K; k0 += GemmDepth)
         {
-            accumulator = fma.Apply(a[aRow + p], b[bColumn + ((long)p * args.N)], accumulator);
+            int depth = Math.Min(GemmDepth, args.K - k0);
+            for (int e = thread; e < GemmDepth * GemmTile; e += GemmGroupSide * GemmGroupSide)
+            {
+                // A: 64 rows x 16 k (k fastest, so a row's 16 values are read together); B: 16 k x 64 columns.
+                int aRow = e / GemmDepth, aK = e % GemmDepth;
+                int row = rowBase + aRow;
+                tileA[(aK * GemmTile) + aRow] = row < args.M && aK < depth ? a[aBase + ((long)row * args.K) + k0 + aK] : 0f;
+                int bK = e / GemmTile, bColumn = e % GemmTile;
+                int column = columnBase + bColumn;
+                tileB[e] = column < args.N && bK < depth ? b[bBase + ((long)(k0 + bK) * args.N) + column] : 0f;
+            }
+
+            Group.Barrier();
+            for (int kk = 0; kk < depth; kk++)
+            {
+                int at = kk * GemmTile;
+                float a0 = tileA[at + ty], a1 = tileA[at + ty + 16], a2 = tileA[at + ty + 32], a3 = tileA[at + ty + 48];
+                float b0 = tileB[at + tx], b1 = tileB[at + tx + 16], b2 = tileB[at + tx + 32], b3 = tileB[at + tx + 48];
+                c00 = fma.Apply(a0, b0, c00); c01 = fma.Apply(a0, b1, c01); c02 = fma.Apply(a0, b2, c02); c03 = fma.Apply(a0, b3, c03);
+                c10 = fma.Apply(a1, b0, c10); c11 = fma.Apply(a1, b1, c11); c12 = fma.Apply(a1, b2, c12); c13 = fma.Apply(a1, b3, c13);
+                c20 = fma.Apply(a2, b0, c20); c21 = fma.Apply(a2, b1, c21); c22 = fma.Apply(a2, b2, c22); c23 = fma.Apply(a2, b3, c23);
+                c30 = fma.Apply(a3, b0, c30); c31 = fma.Apply(a3, b1, c31); c32 = fma.Apply(a3, b2, c32); c33 = fma.Apply(a3, b3, c33);
+            }
+
+            Group.Barrier();
+        }
+
+        int r = rowBase + ty, col = columnBase + tx;
+        StoreGemmOutput(c, bias, args, member, r, col, c00); StoreGemmOutput(c, bias, args, member, r, col + 16, c01);
+        StoreGemmOutput(c, bias, args, member, r, col + 32, c02); StoreGemmOutput(c, bias, args, member, r, col + 48, c03);
+        StoreGemmOutput(c, bias, args, member, r + 16, col, c10); StoreGemmOutput(c, bias, args, member, r + 16, col + 16, c11);
+        StoreGemmOutput(c, bias, args, member, r + 16, col + 32, c12); StoreGemmOutput(c, bias, args, member, r + 16, col + 48, c13);
+        StoreGemmOutput(c, bias, args, member, r + 32, col, c20); StoreGemmOutput(c, bias, args, member, r + 32, col + 16, c21);
+        StoreGemmOutput(c, bias, args, member, r + 32, col + 32, c22); StoreGemmOutput(c, bias, args, member, r + 32, col + 48, c23);
+        StoreGemmOutput(c, bias, args, member, r + 48, col, c30); StoreGemmOutput(c, bias, args, member, r + 48, col + 16, c31);
+        StoreGemmOutput(c, bias, args, member, r + 48, col + 32, c32); StoreGemmOutput(c, bias, args, member, r + 48, col + 48, c33);
+    }
+
+    // The epilogue of one GEMM output, skipped outside C.
+    private static void StoreGemmOutput(ArrayView<float> c, ArrayView<float> bias, GemmArguments args, long member, int row, int column, float accumulator)
+    {
+        if (row >= args.M || column >= args.N)
+        {
+            return;
         }
 
         float value = DeadZone(accumulator, args.InputThreshold);

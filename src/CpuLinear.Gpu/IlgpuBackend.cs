@@ -40,7 +40,7 @@ public sealed class IlgpuBackend : IComputeBackend
     private readonly Context _context;
     private readonly Accelerator _accelerator;
     private readonly DeviceMemoryPool _pool;
-    private readonly Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArguments> _gemm;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArguments> _tiledGemm;
     private readonly Action<Index1D, ArrayView<float>, float> _deadZone;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float, float> _addBias;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>> _addBase;
@@ -63,7 +63,7 @@ public sealed class IlgpuBackend : IComputeBackend
         }
 
         _pool = new DeviceMemoryPool(accelerator, budget, DeviceDescription);
-        (_gemm, _deadZone, _addBias, _addBase) = accelerator.AcceleratorType == AcceleratorType.Cuda
+        (_tiledGemm, _deadZone, _addBias, _addBase) = accelerator.AcceleratorType == AcceleratorType.Cuda
             ? LoadKernels<PtxFusedMultiplyAdd>(accelerator)
             : LoadKernels<CpuFusedMultiplyAdd>(accelerator);
         (_lowRank, _pairBias, _pairWeights) = accelerator.AcceleratorType == AcceleratorType.Cuda
@@ -144,7 +144,9 @@ public sealed class IlgpuBackend : IComputeBackend
     /// <param name="memoryBudgetBytes">Bytes the backend may use; null for a quarter of the memory available to the process.</param>
     public static IlgpuBackend CreateCpuAccelerator(long? memoryBudgetBytes = null)
     {
-        var context = Context.Create(builder => builder.CPU().Math(MathMode.Default));
+        // One simulated multiprocessor whose groups can hold the GEMM's 16 x 16 threads (the default holds 16).
+        var device = new CPUDevice(DeviceKernels.GemmGroupSide, DeviceKernels.GemmGroupSide, 1);
+        var context = Context.Create(builder => builder.CPU(device).Math(MathMode.Default));
         try
         {
             return Create(BackendKind.IlgpuCpu, context, context.CreateCPUAccelerator(0), memoryBudgetBytes);
@@ -179,7 +181,7 @@ public sealed class IlgpuBackend : IComputeBackend
             OutputThreshold = outputThreshold,
         };
         // An empty bias is still a view of a live buffer (HasBias = 0: never read).
-        _gemm(new Index3D(n, m, 1), da, db, dbias, dc, args);
+        Gemm(new Index3D(n, m, 1), da, db, dbias, dc, args);
         Download(dc, c[..(m * n)]);
     }
 
@@ -410,12 +412,12 @@ public sealed class IlgpuBackend : IComputeBackend
         : (long)(accelerator.MemorySize * DefaultDeviceMemoryFraction);
 
     private static (
-        Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArguments>,
+        Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArguments>,
         Action<Index1D, ArrayView<float>, float>,
         Action<Index1D, ArrayView<float>, ArrayView<float>, float, float>,
         Action<Index2D, ArrayView<float>, ArrayView<float>>) LoadKernels<TFma>(Accelerator accelerator)
         where TFma : struct, IFusedMultiplyAdd =>
-        (accelerator.LoadAutoGroupedStreamKernel<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArguments>(DeviceKernels.Gemm<TFma>),
+        (accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArguments>(DeviceKernels.Gemm<TFma>),
          accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(DeviceKernels.DeadZoneInPlace),
          accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float>(DeviceKernels.AddBiasDeadZone),
          accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>>(DeviceKernels.AddBase));
@@ -429,11 +431,24 @@ public sealed class IlgpuBackend : IComputeBackend
          accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments>(DeviceKernels.PairMemberBias<TFma>),
          accelerator.LoadAutoGroupedStreamKernel<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments>(DeviceKernels.PairMemberWeights<TFma>));
 
+    // A batched GEMM over extent (N columns, M rows, batch members): one group per 64 x 64 block of each C[z].
+    private void Gemm(Index3D extent, ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, GemmArguments args)
+    {
+        if (extent.Size == 0)
+        {
+            return;
+        }
+
+        const int tile = DeviceKernels.GemmTile, side = DeviceKernels.GemmGroupSide;
+        var grid = new Index3D((extent.X + tile - 1) / tile, (extent.Y + tile - 1) / tile, extent.Z);
+        _tiledGemm(new KernelConfig(grid, new Index3D(side, side, 1)), a, b, bias, c, args);
+    }
+
     // S = x·W₁ once for the whole population (W₁ read from the device copy of θ).
     private ArrayView<float> SharedFirstProduct(NetworkArchitecture net, ArrayView<float> deviceInputs, ArrayView<float> deviceCentre, int batch)
     {
         ArrayView<float> shared = _shared.View((long)batch * net.Widths[1]);
-        _gemm(new Index3D(net.Widths[1], batch, 1), deviceInputs, deviceCentre, deviceCentre, shared, new GemmArguments
+        Gemm(new Index3D(net.Widths[1], batch, 1), deviceInputs, deviceCentre, deviceCentre, shared, new GemmArguments
         {
             M = batch,
             N = net.Widths[1],
@@ -451,7 +466,7 @@ public sealed class IlgpuBackend : IComputeBackend
     {
         int batch = labels.Length, width = net.Widths[1], classes = net.Outputs, pairs = size / membersPerFactor;
         ArrayView<float> projection = _projection.View((long)pairs * batch * rank);
-        _gemm(new Index3D(rank, batch, pairs), deviceInputs, factors.A, factors.A, projection, new GemmArguments
+        Gemm(new Index3D(rank, batch, pairs), deviceInputs, factors.A, factors.A, projection, new GemmArguments
         {
             M = batch,
             N = rank,
@@ -562,7 +577,7 @@ public sealed class IlgpuBackend : IComputeBackend
                 InputThreshold = inner,
                 OutputThreshold = outer,
             };
-            _gemm(new Index3D(fanOut, batch, members), source, parameters, parameters, destination, args);
+            Gemm(new Index3D(fanOut, batch, members), source, parameters, parameters, destination, args);
             source = destination;
             sourceStride = (long)batch * fanOut;
             (front, back) = (back, front);

@@ -25,6 +25,7 @@ public abstract class BackendContractTests(IComputeBackend backend)
     {
         { 1, 1, 1 }, { 5, 7, 3 }, { 7, 5, 31 }, { 1, 33, 65 }, { 31, 33, 65 }, { 33, 31, 257 },
         { 13, 65, 300 }, { 65, 1, 17 }, { 3, 67, 259 }, { 2, 3, 0 }, { 0, 4, 5 }, { 4, 0, 5 },
+        { 129, 131, 35 }, { 64, 128, 16 }, // several 64 x 64 device tiles each way, and exact tile and k-slice multiples
     };
 
     [Theory]

@@ -20,7 +20,7 @@ public sealed class PtxCodeGenerationTests
         using var context = Context.Create(builder => builder.Math(MathMode.Default));
         var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, null);
         var kernel = (PTXCompiledKernel)backend.Compile(
-            EntryPointDescription.FromImplicitlyGroupedKernel(typeof(DeviceKernels).GetMethod(nameof(DeviceKernels.Gemm))!.MakeGenericMethod(typeof(TFma))),
+            EntryPointDescription.FromExplicitlyGroupedKernel(typeof(DeviceKernels).GetMethod(nameof(DeviceKernels.Gemm))!.MakeGenericMethod(typeof(TFma))),
             default);
         return kernel.PTXAssembly;
     }
