@@ -391,6 +391,10 @@ public sealed class IlgpuBackend : IComputeBackend
                 $"{(multiple == 1 ? "One member" : $"{multiple} members")} of {net} with a minibatch of {batch} rows", shared + (perMember * multiple) + outside, _pool.BudgetBytes, DeviceDescription);
         }
 
+        // A launch indexes its threads with an int: one thread per member parameter (member vectors) or per
+        // activation, so cap the members per pass where those counts would pass int.MaxValue.
+        long threadsPerMember = Math.Max(count, (long)batch * net.Widths.Skip(1).Max());
+        fits = Math.Min(fits, Math.Max(multiple, int.MaxValue / threadsPerMember / multiple * multiple));
         return (int)Math.Min(population, fits);
     }
 
@@ -477,7 +481,7 @@ public sealed class IlgpuBackend : IComputeBackend
         });
         ArrayView<float> firstOutput = net.LayerCount == 1
             ? _logits.View((long)size * batch * classes)
-            : _front.View(size * batch * net.Widths.Skip(1).SkipLast(1).Max());
+            : _front.View((long)size * batch * net.Widths.Skip(1).SkipLast(1).Max());
         (float inner, float outer) = FusedExecutor.Thresholds(net, 0);
         _lowRank(new Index3D(width, batch, size), shared, projection, factors.B, deviceScales, deviceMembers, firstOutput, new LowRankArguments
         {
