@@ -59,7 +59,30 @@ internal static class DeviceKernels
             }
 
             Group.Barrier();
-            for (int kk = 0; kk < depth; kk++)
+            int kk = 0;
+            for (; kk + 4 <= depth; kk += 4)
+            {
+                // Four k-steps per chain call: a row's A values and a column's B values for k0+kk .. k0+kk+3.
+                int at = kk * GemmTile;
+                float a00 = tileA[at + ty], a01 = tileA[at + GemmTile + ty], a02 = tileA[at + (2 * GemmTile) + ty], a03 = tileA[at + (3 * GemmTile) + ty];
+                float a10 = tileA[at + ty + 16], a11 = tileA[at + GemmTile + ty + 16], a12 = tileA[at + (2 * GemmTile) + ty + 16], a13 = tileA[at + (3 * GemmTile) + ty + 16];
+                float a20 = tileA[at + ty + 32], a21 = tileA[at + GemmTile + ty + 32], a22 = tileA[at + (2 * GemmTile) + ty + 32], a23 = tileA[at + (3 * GemmTile) + ty + 32];
+                float a30 = tileA[at + ty + 48], a31 = tileA[at + GemmTile + ty + 48], a32 = tileA[at + (2 * GemmTile) + ty + 48], a33 = tileA[at + (3 * GemmTile) + ty + 48];
+                float b00 = tileB[at + tx], b01 = tileB[at + GemmTile + tx], b02 = tileB[at + (2 * GemmTile) + tx], b03 = tileB[at + (3 * GemmTile) + tx];
+                float b10 = tileB[at + tx + 16], b11 = tileB[at + GemmTile + tx + 16], b12 = tileB[at + (2 * GemmTile) + tx + 16], b13 = tileB[at + (3 * GemmTile) + tx + 16];
+                float b20 = tileB[at + tx + 32], b21 = tileB[at + GemmTile + tx + 32], b22 = tileB[at + (2 * GemmTile) + tx + 32], b23 = tileB[at + (3 * GemmTile) + tx + 32];
+                float b30 = tileB[at + tx + 48], b31 = tileB[at + GemmTile + tx + 48], b32 = tileB[at + (2 * GemmTile) + tx + 48], b33 = tileB[at + (3 * GemmTile) + tx + 48];
+                c00 = fma.Chain4(c00, a00, b00, a01, b01, a02, b02, a03, b03); c01 = fma.Chain4(c01, a00, b10, a01, b11, a02, b12, a03, b13);
+                c02 = fma.Chain4(c02, a00, b20, a01, b21, a02, b22, a03, b23); c03 = fma.Chain4(c03, a00, b30, a01, b31, a02, b32, a03, b33);
+                c10 = fma.Chain4(c10, a10, b00, a11, b01, a12, b02, a13, b03); c11 = fma.Chain4(c11, a10, b10, a11, b11, a12, b12, a13, b13);
+                c12 = fma.Chain4(c12, a10, b20, a11, b21, a12, b22, a13, b23); c13 = fma.Chain4(c13, a10, b30, a11, b31, a12, b32, a13, b33);
+                c20 = fma.Chain4(c20, a20, b00, a21, b01, a22, b02, a23, b03); c21 = fma.Chain4(c21, a20, b10, a21, b11, a22, b12, a23, b13);
+                c22 = fma.Chain4(c22, a20, b20, a21, b21, a22, b22, a23, b23); c23 = fma.Chain4(c23, a20, b30, a21, b31, a22, b32, a23, b33);
+                c30 = fma.Chain4(c30, a30, b00, a31, b01, a32, b02, a33, b03); c31 = fma.Chain4(c31, a30, b10, a31, b11, a32, b12, a33, b13);
+                c32 = fma.Chain4(c32, a30, b20, a31, b21, a32, b22, a33, b23); c33 = fma.Chain4(c33, a30, b30, a31, b31, a32, b32, a33, b33);
+            }
+
+            for (; kk < depth; kk++)
             {
                 int at = kk * GemmTile;
                 float a0 = tileA[at + ty], a1 = tileA[at + ty + 16], a2 = tileA[at + ty + 32], a3 = tileA[at + ty + 48];
