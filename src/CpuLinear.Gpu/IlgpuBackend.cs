@@ -1,6 +1,7 @@
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Backends;
 using CpuLinear.Networks;
+using CpuLinear.Parallelism;
 using CpuLinear.Training;
 using ILGPU;
 using ILGPU.Runtime;
@@ -498,10 +499,7 @@ public sealed class IlgpuBackend : IComputeBackend
         });
         ArrayView<float> deviceLogits = net.LayerCount == 1 ? firstOutput : ForwardOnDevice(net, deviceMembers, size, firstOutput, batch, firstLayer: 1);
         HostLogits(deviceLogits);
-        for (int p = 0; p < size; p++)
-        {
-            results[p] = BackendArguments.Score(new ReadOnlySpan2D<float>(_hostLogits, p * batch * classes, batch, classes, 0), labels);
-        }
+        ScoreMembers(size, batch, classes, labels, results);
     }
 
     private void EvaluateChunks(NetworkArchitecture net, float[]? baseValues, ReadOnlySpan<float> vectors, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels, Span<EvaluationResult> results, int population)
@@ -531,11 +529,7 @@ public sealed class IlgpuBackend : IComputeBackend
                 HostLogits(deviceLogits);
             }
 
-            for (int p = 0; p < size; p++)
-            {
-                // Scored on the host in member order, each with the CPU's exact loss arithmetic.
-                results[first + p] = BackendArguments.Score(new ReadOnlySpan2D<float>(_hostLogits, p * batch * classes, batch, classes, 0), labels);
-            }
+            ScoreMembers(size, batch, classes, labels, results.Slice(first, size));
         }
     }
 
@@ -607,6 +601,21 @@ public sealed class IlgpuBackend : IComputeBackend
         return _inputs.Upload(_staging.AsSpan(0, length));
     }
 
+    // Each member's softmax cross-entropy on the host, with the CPU's exact loss arithmetic, members spread over the
+    // cores: a member's loss is computed alone (rows summed in index order), so the split cannot change a bit.
+    private void ScoreMembers(int members, int batch, int classes, ReadOnlySpan<byte> labels, Span<EvaluationResult> results)
+    {
+        if (batch == 0)
+        {
+            results[..members].Fill(new EvaluationResult(0, 0, 0));
+            return;
+        }
+
+        var scored = new EvaluationResult[members];
+        EngineParallel.For(members, Environment.ProcessorCount, new ScoreWork(_hostLogits, labels.ToArray(), batch, classes, scored));
+        scored.CopyTo(results);
+    }
+
     private void HostLogits(ArrayView<float> deviceLogits)
     {
         if (_hostLogits.Length < deviceLogits.Length)
@@ -621,6 +630,12 @@ public sealed class IlgpuBackend : IComputeBackend
     {
         _accelerator.Synchronize();
         source.CopyToCPU(destination);
+    }
+
+    private readonly struct ScoreWork(float[] logits, byte[] labels, int batch, int classes, EvaluationResult[] scored) : IWorkItems
+    {
+        public void Run(int index) =>
+            scored[index] = BackendArguments.Score(new ReadOnlySpan2D<float>(logits, index * batch * classes, batch, classes, 0), labels);
     }
 
     // Where each factor pair's first-layer A (inputs x r) and B (r x width₁) lie on the device: pair q's A starts at

@@ -92,4 +92,25 @@ public sealed class BackendSelectionTests
         Assert.Equal(1, exit);
         Assert.Contains("--fused", errors.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Reproduce_checks_its_backend_before_reading_any_data()
+    {
+        string outDir = Path.Combine(Path.GetTempPath(), $"cpulinear-reproduce-backend-{Guid.NewGuid():N}");
+        var errors = new StringWriter();
+        int exit = ReproduceCommand.Create(errors: errors).Parse(["--backend", "tpu", "--out", outDir]).Invoke();
+        Assert.Equal(1, exit);
+        Assert.Contains("tpu", errors.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDir), "nothing is written before the backend exists");
+        if (HasCudaDevice())
+        {
+            return; // with a CUDA device "gpu" would start a real run
+        }
+
+        errors = new StringWriter();
+        exit = ReproduceCommand.Create(errors: errors).Parse(["--backend", "gpu", "--out", outDir]).Invoke();
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: --backend gpu needs a CUDA device", errors.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDir), "nothing is written before the backend exists");
+    }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using CpuLinear.Backends;
 using CpuLinear.Checkpoints;
 using CpuLinear.Cli.Evolution;
 using CpuLinear.Data;
@@ -30,8 +31,9 @@ public static class ReproduceCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets (default: $CPULINEAR_DATA, else the user cache folder)." };
         var esMinutes = new Option<double?>("--es-minutes") { Description = "Wall-time cap of the ES run from a random start (default: none; --quick: 8)." };
+        Option<string> backend = EvolutionOptions.CreateBackendOption();
         var command = new Command("reproduce", "Reproduce the blog's table: backprop vs evolution strategies on the float32 deep linear network.");
-        foreach (Option option in new Option[] { quick, outDir, seed, threads, dataDir, esMinutes })
+        foreach (Option option in new Option[] { quick, outDir, seed, threads, dataDir, esMinutes, backend })
         {
             command.Options.Add(option);
         }
@@ -46,8 +48,10 @@ public static class ReproduceCommand
 
             bool isQuick = parse.GetValue(quick);
             double? minutes = parse.GetValue(esMinutes) ?? (isQuick ? 8 : null);
+            var engine = new EngineSettings { MaxThreads = threadCount };
+            using IComputeBackend? population = EvolutionOptions.CreatePopulationBackend(parse.GetValue(backend)!, engine);
             Run(output ?? AnsiConsole.Console, errors ?? Console.Error, isQuick, parse.GetValue(outDir)!, parse.GetValue(seed),
-                new EngineSettings { MaxThreads = threadCount }, parse.GetValue(dataDir), minutes);
+                engine, population, parse.GetValue(dataDir), minutes);
         }));
         return command;
     }
@@ -72,7 +76,7 @@ public static class ReproduceCommand
         LearningRateFinal = 1e-4f,
     };
 
-    private static void Run(IAnsiConsole console, TextWriter log, bool quick, string outDir, ulong seed, EngineSettings engine, string? dataDir, double? esMinutes)
+    private static void Run(IAnsiConsole console, TextWriter log, bool quick, string outDir, ulong seed, EngineSettings engine, IComputeBackend? population, string? dataDir, double? esMinutes)
     {
         var total = Stopwatch.StartNew();
         Directory.CreateDirectory(outDir);
@@ -101,7 +105,7 @@ public static class ReproduceCommand
 
         // 3. ES from a random start: the blog's experiment.
         var runs = new List<(string Name, IReadOnlyList<GenerationMetrics> Metrics)>();
-        var random = new EvolutionTrainer(NetworkParameters.Initialize(NetworkArchitecture.Default, seed), RandomStart(quick, seed), engine);
+        var random = new EvolutionTrainer(NetworkParameters.Initialize(NetworkArchitecture.Default, seed), RandomStart(quick, seed), engine, population);
         EvolutionSessionResult esRandom = EvolutionSession.Run(console, mnist, random,
             new EvolutionSessionOptions("es-random-start", checkpoints, Path.Combine(outDir, "es-random-start.metrics.jsonl"),
                 TimeLimit: esMinutes is { } m ? TimeSpan.FromMinutes(m) : null),
@@ -113,7 +117,7 @@ public static class ReproduceCommand
         var aware = NetworkParameters.Initialize(NetworkArchitecture.Default, seed);
         Backprop(console, mnist, aware, GradientMode.FtzAware, bpEpochs, seed, engine, "backprop (FTZ-aware)");
         rows.Add(Measure("backprop (FTZ-aware, true dead-zone derivative)", "—", aware, mnist, literal, ieee));
-        var tuned = new EvolutionTrainer(aware.Clone(), FromBackprop(quick, seed), engine);
+        var tuned = new EvolutionTrainer(aware.Clone(), FromBackprop(quick, seed), engine, population);
         EvolutionSessionResult esTuned = EvolutionSession.Run(console, mnist, tuned,
             new EvolutionSessionOptions("es-from-ftz-aware-bp", checkpoints, Path.Combine(outDir, "es-from-ftz-aware-bp.metrics.jsonl")),
             [0.967]);

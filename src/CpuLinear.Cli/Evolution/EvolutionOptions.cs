@@ -1,5 +1,7 @@
 using System.CommandLine;
+using CpuLinear.Backends;
 using CpuLinear.Evolution;
+using CpuLinear.Gpu;
 
 namespace CpuLinear.Cli.Evolution;
 
@@ -21,11 +23,7 @@ internal sealed class EvolutionOptions
     public Option<string?> Metrics { get; } = new("--metrics") { Description = "Per-generation metrics file: .csv, else JSON Lines (default: <out>/<name>.metrics.jsonl)." };
     public Option<string?> Resume { get; } = new("--resume") { Description = "Continue an ES checkpoint; the run ends with the same bits as an uninterrupted one." };
     public Option<string?> Init { get; } = new("--init") { Description = "Start θ from any checkpoint of the same network (e.g. an FTZ-aware backprop one)." };
-    public Option<string> Backend { get; } = new("--backend")
-    {
-        Description = "Where the population is evaluated: cpu (the engine), gpu (CUDA through ILGPU) or ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator). All give the same bits.",
-        DefaultValueFactory = _ => "cpu",
-    };
+    public Option<string> Backend { get; } = CreateBackendOption();
 
     public Option<double?> TimeLimit { get; } = new("--time-limit") { Description = "Stop after this many minutes, with a checkpoint." };
 
@@ -55,5 +53,23 @@ internal sealed class EvolutionOptions
         };
         settings.Validate();
         return settings;
+    }
+
+    /// <summary><c>--backend</c>: where an ES population is evaluated (train --method es and reproduce).</summary>
+    public static Option<string> CreateBackendOption() => new("--backend")
+    {
+        Description = "Where the population is evaluated: cpu (the engine), gpu (CUDA through ILGPU) or ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator). All give the same bits.",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    /// <summary>
+    /// The backend a trainer is given for <paramref name="name"/>: null for the CPU engine, which evaluates the
+    /// population itself (one thread per pair). Call it before reading data, so a missing GPU is reported first and alone.
+    /// </summary>
+    /// <exception cref="BackendUnavailableException">gpu on a machine without a CUDA device.</exception>
+    public static IComputeBackend? CreatePopulationBackend(string name, EngineSettings engine)
+    {
+        BackendKind kind = BackendKinds.Parse(name);
+        return kind == BackendKind.Cpu ? null : ComputeBackends.Create(kind, engine);
     }
 }

@@ -16,10 +16,7 @@ internal static class EvolutionTrainCommand
 {
     public static void Run(IAnsiConsole console, ParseResult parse, EvolutionOptions options, ulong seed, EngineSettings engine, string outDir, string? dataDir, int? limit, TextWriter log)
     {
-        // Parsed and created before anything is read, so a missing GPU is reported first and alone. The CPU
-        // engine evaluates the population itself (one thread per pair); only the other kinds are passed on.
-        BackendKind backendKind = BackendKinds.Parse(parse.GetValue(options.Backend)!);
-        using IComputeBackend? backend = backendKind == BackendKind.Cpu ? null : ComputeBackends.Create(backendKind, engine);
+        using IComputeBackend? backend = EvolutionOptions.CreatePopulationBackend(parse.GetValue(options.Backend)!, engine);
         using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = dataDir, Log = log });
         EvolutionTrainer trainer;
         string? resume = parse.GetValue(options.Resume);
