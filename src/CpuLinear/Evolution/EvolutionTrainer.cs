@@ -45,9 +45,8 @@ public sealed class EvolutionTrainer
     private readonly int _pairs;
     private readonly int _rank;
     private readonly LowRankNoiseLayout? _layout; // low rank: where each layer's factors and bias noise lie in a pair's noise
-    private float[]? _backendNoise;                // low rank on a backend: every pair's noise back to back
     private readonly int _pairNoiseLength;
-    private readonly float[][] _pairNoise;
+    private readonly float[] _pairNoise;           // low rank: every pair's noise vector back to back (a backend gets it whole)
     private readonly long[] _tableOffset;    // full rank: where pair j's ε starts in the table
     private readonly float[]? _table;
     private readonly double[] _fitness;
@@ -91,11 +90,7 @@ public sealed class EvolutionTrainer
 
         _layout = _rank > 0 ? new LowRankNoiseLayout(_net, _rank) : null;
         _pairNoiseLength = _layout?.Length ?? 0;
-        _pairNoise = new float[_pairs][];
-        for (int j = 0; j < _pairs; j++)
-        {
-            _pairNoise[j] = new float[_pairNoiseLength];
-        }
+        _pairNoise = new float[_pairs * _pairNoiseLength];
 
         if (settings.FirstLayerUnits > 0)
         {
@@ -252,9 +247,8 @@ public sealed class EvolutionTrainer
         var results = new EvaluationResult[2 * _pairs];
         if (_rank > 0)
         {
-            _backendNoise ??= new float[_pairs * _pairNoiseLength];
             EngineParallel.For(_pairs, _engine.MaxThreads, new PairNoiseWork(this, g));
-            backend.EvaluateLowRankPairs(Parameters, Layout, _backendNoise, sigma, inputs, labels, results);
+            backend.EvaluateLowRankPairs(Parameters, Layout, _pairNoise, sigma, inputs, labels, results);
         }
         else
         {
@@ -308,12 +302,12 @@ public sealed class EvolutionTrainer
                 }
                 else
                 {
-                    PairNoise(g, j).FillNormal(_pairNoise[j]);
+                    PairNoise(g, j).FillNormal(Noise(j));
                 }
 
                 // x·A₁ is the same for both signs: compute it once per pair.
                 var inputs = new ReadOnlySpan2D<float>(_batch, 0, rows, _net.Inputs, 0);
-                var factorA = new ReadOnlySpan2D<float>(_pairNoise[j], Layout.FactorA(0), _net.Inputs, _rank, 0);
+                var factorA = new ReadOnlySpan2D<float>(_pairNoise, (j * _pairNoiseLength) + Layout.FactorA(0), _net.Inputs, _rank, 0);
                 Gemm.Multiply(inputs, factorA, new Span2D<float>(scratch.Projection, 0, rows, _rank, 0), _singleThread);
             }
             else
@@ -348,13 +342,13 @@ public sealed class EvolutionTrainer
                 ? new Span2D<float>(scratch.Logits, 0, rows, _net.Outputs, 0)
                 : new Span2D<float>(front, 0, rows, _net.Widths[2], 0);
             int width = _net.Widths[1];
-            float[] noise = _pairNoise[pair];
+            Span<float> noise = Noise(pair);
             _subset.SecondLayer(
                 Parameters, perturbed, scratch.Subset!.Chosen.AsSpan(0, _subset.Units),
                 scratch.Projection.AsSpan(0, rows * _rank), scratch.ActivationProjection.AsSpan(0, rows * _rank),
-                noise.AsSpan(Layout.FactorB(0), _rank * width),
-                noise.AsSpan(Layout.FactorA(1), width * _rank),
-                noise.AsSpan(Layout.FactorB(1), _rank * _net.Widths[2]),
+                noise.Slice(Layout.FactorB(0), _rank * width),
+                noise.Slice(Layout.FactorA(1), width * _rank),
+                noise.Slice(Layout.FactorB(1), _rank * _net.Widths[2]),
                 sign * sigma / MathF.Sqrt(_rank), scratch.Subset, second, _engine.ResolvedPath);
             source = second;
             (front, back) = (back, front);
@@ -377,7 +371,7 @@ public sealed class EvolutionTrainer
                 // W + (sσ/√r)·A·B: U[i, t] = (sσ/√r)·A[i, t] rounded as MemberValues rounds it, V = B.
                 int fanIn = _net.Widths[l];
                 float factorScale = sign * sigma / MathF.Sqrt(_rank);
-                ReadOnlySpan<float> a = _pairNoise[pair].AsSpan(Layout.FactorA(l), fanIn * _rank);
+                ReadOnlySpan<float> a = Noise(pair).Slice(Layout.FactorA(l), fanIn * _rank);
                 Span<float> coefficients = scratch.Coefficients.AsSpan(0, fanIn * _rank);
                 for (int i = 0; i < coefficients.Length; i++)
                 {
@@ -386,7 +380,7 @@ public sealed class EvolutionTrainer
 
                 FusedExecutor.LayerLowRankUpdated(
                     perturbed, Parameters, l, source, destination, scratch.Bias, coefficients,
-                    _pairNoise[pair].AsSpan(Layout.FactorB(l), _rank * fanOut), _rank, _singleThread);
+                    Noise(pair).Slice(Layout.FactorB(l), _rank * fanOut), _rank, _singleThread);
             }
             else
             {
@@ -401,6 +395,9 @@ public sealed class EvolutionTrainer
         return total / rows;
     }
 
+    // Pair j's slot in the noise block.
+    private Span<float> Noise(int pair) => _pairNoise.AsSpan(pair * _pairNoiseLength, _pairNoiseLength);
+
     // Pair j's noise stream: element i of its noise vector is a pure function of (seed, g, j, i).
     private CounterRandom PairNoise(long g, int pair) => new(Settings.Seed, CounterRandom.StreamOf(0xE5_1A7E, (ulong)g, (ulong)pair));
 
@@ -413,27 +410,27 @@ public sealed class EvolutionTrainer
         UnitSubsetPopulation.MemberScratch buffers = scratch.Subset ??= new UnitSubsetPopulation.MemberScratch(_net, _rank);
         Span<int> units = buffers.Chosen.AsSpan(0, subset.Units);
         subset.ChooseUnits(Settings.Seed, g, pair, buffers.Order, units);
-        float[] noise = _pairNoise[pair];
+        Span<float> noise = Noise(pair);
         int width = _net.Widths[1];
         CounterRandom random = PairNoise(g, pair);
         int firstB = Layout.FactorB(0);
-        random.FillNormal(noise.AsSpan(0, firstB));
-        random.FillNormal(noise.AsSpan(Layout.FactorA(1), Layout.BiasNoise(0) - Layout.FactorA(1)), 1f, Layout.FactorA(1));
-        random.FillNormal(noise.AsSpan(Layout.BiasNoise(1)), 1f, Layout.BiasNoise(1));
+        random.FillNormal(noise.Slice(0, firstB));
+        random.FillNormal(noise.Slice(Layout.FactorA(1), Layout.BiasNoise(0) - Layout.FactorA(1)), 1f, Layout.FactorA(1));
+        random.FillNormal(noise.Slice(Layout.BiasNoise(1)), 1f, Layout.BiasNoise(1));
         foreach (int u in units)
         {
             for (int t = 0; t < _rank; t++)
             {
                 int at = firstB + (t * width) + u;
-                random.FillNormal(noise.AsSpan(at, 1), 1f, at);
+                random.FillNormal(noise.Slice(at, 1), 1f, at);
             }
 
-            random.FillNormal(noise.AsSpan(Layout.BiasNoise(0) + u, 1), 1f, Layout.BiasNoise(0) + u);
+            random.FillNormal(noise.Slice(Layout.BiasNoise(0) + u, 1), 1f, Layout.BiasNoise(0) + u);
         }
 
         subset.MaskFirstLayerNoise(
-            noise.AsSpan(Layout.FactorB(0), _rank * width), noise.AsSpan(Layout.BiasNoise(0), width), units, buffers.Kept);
-        var secondA = new ReadOnlySpan2D<float>(noise, Layout.FactorA(1), width, _rank, 0);
+            noise.Slice(Layout.FactorB(0), _rank * width), noise.Slice(Layout.BiasNoise(0), width), units, buffers.Kept);
+        var secondA = new ReadOnlySpan2D<float>(_pairNoise, (pair * _pairNoiseLength) + Layout.FactorA(1), width, _rank, 0);
         Gemm.Multiply(subset.FirstActivation(rows), secondA, new Span2D<float>(scratch.ActivationProjection, 0, rows, _rank, 0), _singleThread);
     }
 
@@ -450,7 +447,7 @@ public sealed class EvolutionTrainer
         }
         else
         {
-            Layout.WriteMember(Parameters.Values, _pairNoise[pair], scale, values, laterWeights: false);
+            Layout.WriteMember(Parameters.Values, Noise(pair), scale, values, laterWeights: false);
         }
     }
 
@@ -463,7 +460,7 @@ public sealed class EvolutionTrainer
         Span<float> bias = scratch.Bias.AsSpan(0, fanOut);
         scratch.Network.Bias(0).CopyTo(bias);
         DeadZone.Apply(bias, inner, _engine.ResolvedPath);
-        ReadOnlySpan<float> b = _pairNoise[pair].AsSpan(Layout.FactorB(0), _rank * fanOut);
+        ReadOnlySpan<float> b = Noise(pair).Slice(Layout.FactorB(0), _rank * fanOut);
         for (int r = 0; r < rows; r++)
         {
             Span<float> h = destination.GetRowSpan(r);
@@ -505,8 +502,8 @@ public sealed class EvolutionTrainer
             var right = new float[k * fanOut];
             for (int j = 0; j < _pairs; j++)
             {
-                float[] noise = _pairNoise[j];
-                int a = Layout.FactorA(l), b = a + (fanIn * _rank);
+                Span<float> noise = Noise(j);
+                int a = Layout.FactorA(l), b = Layout.FactorB(l);
                 float c = weights[j] * factorScale;
                 for (int i = 0; i < fanIn; i++)
                 {
@@ -516,7 +513,7 @@ public sealed class EvolutionTrainer
                     }
                 }
 
-                noise.AsSpan(b, _rank * fanOut).CopyTo(right.AsSpan(j * _rank * fanOut));
+                noise.Slice(b, _rank * fanOut).CopyTo(right.AsSpan(j * _rank * fanOut));
             }
 
             Gemm.Multiply(
@@ -529,7 +526,7 @@ public sealed class EvolutionTrainer
             biasGradient.Clear();
             for (int j = 0; j < _pairs; j++)
             {
-                FusedMultiplyAdd.Accumulate(biasGradient, _pairNoise[j].AsSpan(Layout.BiasNoise(l), fanOut), weights[j]);
+                FusedMultiplyAdd.Accumulate(biasGradient, Noise(j).Slice(Layout.BiasNoise(l), fanOut), weights[j]);
             }
         }
     }
@@ -578,15 +575,10 @@ public sealed class EvolutionTrainer
         public void Run(int index) => trainer.EvaluateItem(index, generation, sigma, rows);
     }
 
-    // A pair's noise for a backend: drawn into its own vector (the gradient reads it there) and copied into the block sent.
+    // A pair's noise for a backend, drawn into its slot of the block the backend receives (the gradient reads it there too).
     private readonly struct PairNoiseWork(EvolutionTrainer trainer, long generation) : IWorkItems
     {
-        public void Run(int index)
-        {
-            float[] noise = trainer._pairNoise[index];
-            trainer.PairNoise(generation, index).FillNormal(noise);
-            noise.CopyTo(trainer._backendNoise.AsSpan(index * noise.Length));
-        }
+        public void Run(int index) => trainer.PairNoise(generation, index).FillNormal(trainer.Noise(index));
     }
 
     private readonly struct TableGradientWork(EvolutionTrainer trainer, float[] weights) : IWorkItems
