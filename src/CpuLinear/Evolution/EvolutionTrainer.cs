@@ -54,7 +54,8 @@ public sealed class EvolutionTrainer
     private readonly float[] _gradient;
     private readonly ConcurrentBag<Scratch> _scratch = [];
     private readonly UnitSubsetPopulation? _subset;
-    private float[] _batch = [], _shared = [];
+    private readonly int[] _pairUnits;       // unit subsets: pair j's first-layer units, increasing, at j·k
+    private float[] _batch = [], _shared = [], _gatheredFactor = [], _inputProjection = [], _activationProjection = [];
     private byte[] _labels = [];
     private int[] _permutation = [];
     private long _permutationEpoch = -1;
@@ -101,6 +102,8 @@ public sealed class EvolutionTrainer
 
             _subset = new UnitSubsetPopulation(_net, _rank, settings.FirstLayerUnits);
         }
+
+        _pairUnits = new int[_subset is null ? 0 : _pairs * _subset.Units];
 
         _tableOffset = new long[_pairs];
         if (_rank == 0)
@@ -174,6 +177,11 @@ public sealed class EvolutionTrainer
 
         if (Backend is null)
         {
+            if (_rank > 0)
+            {
+                ProjectPopulation(g, inputs);
+            }
+
             // Items 0..pairs-1 are antithetic pairs; item `pairs` is θ itself (for the reported loss).
             EngineParallel.For(_pairs + 1, _engine.MaxThreads, new PopulationWork(this, g, sigma, rows));
         }
@@ -296,19 +304,12 @@ public sealed class EvolutionTrainer
             int j = item;
             if (_rank > 0)
             {
+                // The pair's columns of x·A₁ (and H₁·A₂), shared by both signs (ProjectPopulation).
+                PairColumns(_inputProjection, rows, j, scratch.Projection);
                 if (_subset is not null)
                 {
-                    PrepareUnitSubset(scratch, rows, g, j);
+                    PairColumns(_activationProjection, rows, j, scratch.ActivationProjection);
                 }
-                else
-                {
-                    PairNoise(g, j).FillNormal(Noise(j));
-                }
-
-                // x·A₁ is the same for both signs: compute it once per pair.
-                var inputs = new ReadOnlySpan2D<float>(_batch, 0, rows, _net.Inputs, 0);
-                var factorA = new ReadOnlySpan2D<float>(_pairNoise, (j * _pairNoiseLength) + Layout.FactorA(0), _net.Inputs, _rank, 0);
-                Gemm.Multiply(inputs, factorA, new Span2D<float>(scratch.Projection, 0, rows, _rank, 0), _singleThread);
             }
             else
             {
@@ -344,12 +345,12 @@ public sealed class EvolutionTrainer
             int width = _net.Widths[1];
             Span<float> noise = Noise(pair);
             _subset.SecondLayer(
-                Parameters, perturbed, scratch.Subset!.Chosen.AsSpan(0, _subset.Units),
+                Parameters, perturbed, _pairUnits.AsSpan(pair * _subset.Units, _subset.Units),
                 scratch.Projection.AsSpan(0, rows * _rank), scratch.ActivationProjection.AsSpan(0, rows * _rank),
                 noise.Slice(Layout.FactorB(0), _rank * width),
                 noise.Slice(Layout.FactorA(1), width * _rank),
                 noise.Slice(Layout.FactorB(1), _rank * _net.Widths[2]),
-                sign * sigma / MathF.Sqrt(_rank), scratch.Subset, second, _engine.ResolvedPath);
+                sign * sigma / MathF.Sqrt(_rank), scratch.Subset ??= new UnitSubsetPopulation.MemberScratch(_net, _rank), second, _engine.ResolvedPath);
             source = second;
             (front, back) = (back, front);
             firstLayer = 2;
@@ -401,14 +402,70 @@ public sealed class EvolutionTrainer
     // Pair j's noise stream: element i of its noise vector is a pure function of (seed, g, j, i).
     private CounterRandom PairNoise(long g, int pair) => new(Settings.Seed, CounterRandom.StreamOf(0xE5_1A7E, (ulong)g, (ulong)pair));
 
-    // The pair's units, its noise (first layer masked to them), and H₁·A₂ (shared by both signs). Only the
-    // elements that survive the mask are drawn, each with the value a full fill gives it (the stream is addressed
-    // by element), so a fifth of the Gaussian draws are skipped without changing a bit.
-    private void PrepareUnitSubset(Scratch scratch, int rows, long g, int pair)
+    // Every pair's noise (and units) drawn on all cores, then x·A₁ for the whole population as one GEMM with
+    // pairs·r columns (and H₁·A₂ with unit subsets), on all cores. One GEMM per pair would have r useful columns
+    // in a register tile two vectors wide, and pack the batch again for every pair. Each element is the same
+    // k-ordered chain either way, so the bits do not change.
+    private void ProjectPopulation(long g, ReadOnlySpan2D<float> inputs)
     {
-        UnitSubsetPopulation subset = _subset!;
+        EngineParallel.For(_pairs, _engine.MaxThreads, new PairNoiseWork(this, g));
+        Project(0, inputs, ref _inputProjection);
+        if (_subset is not null)
+        {
+            Project(1, _subset.FirstActivation(inputs.Height), ref _activationProjection);
+        }
+    }
+
+    // source · [A_l of pair 0 | A_l of pair 1 | ...] into destination (rows x pairs·r).
+    private void Project(int layer, ReadOnlySpan2D<float> source, ref float[] destination)
+    {
+        int fanIn = _net.Widths[layer], columns = _pairs * _rank, rows = source.Height;
+        Grow(ref _gatheredFactor, fanIn * columns);
+        Grow(ref destination, rows * columns);
+        for (int j = 0; j < _pairs; j++)
+        {
+            ReadOnlySpan<float> a = Noise(j).Slice(Layout.FactorA(layer), fanIn * _rank);
+            for (int i = 0; i < fanIn; i++)
+            {
+                a.Slice(i * _rank, _rank).CopyTo(_gatheredFactor.AsSpan((i * columns) + (j * _rank), _rank));
+            }
+        }
+
+        Gemm.Multiply(
+            source, new ReadOnlySpan2D<float>(_gatheredFactor, 0, fanIn, columns, 0),
+            new Span2D<float>(destination, 0, rows, columns, 0), _engine);
+    }
+
+    // Pair j's r columns of a population projection (rows x pairs·r) as rows x r.
+    private void PairColumns(float[] projection, int rows, int pair, float[] destination)
+    {
+        int columns = _pairs * _rank;
+        for (int n = 0; n < rows; n++)
+        {
+            projection.AsSpan((n * columns) + (pair * _rank), _rank).CopyTo(destination.AsSpan(n * _rank, _rank));
+        }
+    }
+
+    // Pair j's noise vector, drawn into its slot of the noise block. With unit subsets: the pair's units, and its
+    // first-layer noise masked to them. Only the elements that survive the mask are drawn, each with the value a
+    // full fill gives it (the stream is addressed by element), so a fifth of the Gaussian draws are skipped
+    // without changing a bit.
+    private void DrawPair(long g, int pair)
+    {
+        if (_subset is null)
+        {
+            PairNoise(g, pair).FillNormal(Noise(pair));
+            return;
+        }
+
+        UnitSubsetPopulation subset = _subset;
+        if (!_scratch.TryTake(out Scratch? scratch))
+        {
+            scratch = new Scratch(_net, Math.Max(_rank, 1));
+        }
+
         UnitSubsetPopulation.MemberScratch buffers = scratch.Subset ??= new UnitSubsetPopulation.MemberScratch(_net, _rank);
-        Span<int> units = buffers.Chosen.AsSpan(0, subset.Units);
+        Span<int> units = _pairUnits.AsSpan(pair * subset.Units, subset.Units);
         subset.ChooseUnits(Settings.Seed, g, pair, buffers.Order, units);
         Span<float> noise = Noise(pair);
         int width = _net.Widths[1];
@@ -430,8 +487,7 @@ public sealed class EvolutionTrainer
 
         subset.MaskFirstLayerNoise(
             noise.Slice(Layout.FactorB(0), _rank * width), noise.Slice(Layout.BiasNoise(0), width), units, buffers.Kept);
-        var secondA = new ReadOnlySpan2D<float>(_pairNoise, (pair * _pairNoiseLength) + Layout.FactorA(1), width, _rank, 0);
-        Gemm.Multiply(subset.FirstActivation(rows), secondA, new Span2D<float>(scratch.ActivationProjection, 0, rows, _rank, 0), _singleThread);
+        _scratch.Add(scratch);
     }
 
     // Member θ + scale·ε (full rank) or, in low rank, θ's biases + scale·ε_b (the weights are added as the CPU
@@ -575,10 +631,10 @@ public sealed class EvolutionTrainer
         public void Run(int index) => trainer.EvaluateItem(index, generation, sigma, rows);
     }
 
-    // A pair's noise for a backend, drawn into its slot of the block the backend receives (the gradient reads it there too).
+    // A pair's noise, drawn into its slot of the block a backend receives (the gradient reads it there too).
     private readonly struct PairNoiseWork(EvolutionTrainer trainer, long generation) : IWorkItems
     {
-        public void Run(int index) => trainer.PairNoise(generation, index).FillNormal(trainer.Noise(index));
+        public void Run(int index) => trainer.DrawPair(generation, index);
     }
 
     private readonly struct TableGradientWork(EvolutionTrainer trainer, float[] weights) : IWorkItems

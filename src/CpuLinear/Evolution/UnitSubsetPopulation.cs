@@ -174,13 +174,14 @@ internal sealed class UnitSubsetPopulation
         member.Bias(1).CopyTo(secondBias);
         DeadZone.Apply(secondBias, inner1, path);
 
-        ReadOnlySpan<float> weights = theta.Weights(1);
-        Span<float> delta = scratch.Delta.AsSpan(0, k);
+        // Per row: the units' first-layer outputs exactly as the dense member computes them (FirstLayerLowRank),
+        // their change Δ from θ's, and u = h₁·A₂ = H₁·A₂ + Δ·A₂[units] (units in increasing order).
+        scratch.Ensure(rows, k);
+        Span<float> deltas = scratch.Delta.AsSpan(0, rows * k);
+        Span<float> updates = scratch.Update.AsSpan(0, rows * r);
         Span<float> pre = scratch.Units.AsSpan(0, k);
-        Span<float> update = scratch.Update.AsSpan(0, r);
         for (int n = 0; n < rows; n++)
         {
-            // The units' first-layer outputs, exactly as the dense member computes them (FirstLayerLowRank).
             ReadOnlySpan<float> product = _firstProduct.AsSpan(n * _width, _width);
             ReadOnlySpan<float> activation = _firstActivation.AsSpan(n * _width, _width);
             for (int u = 0; u < k; u++)
@@ -195,12 +196,12 @@ internal sealed class UnitSubsetPopulation
             }
 
             DeadZone.AddBias(pre, unitBias, inner0, outer0, path);
+            Span<float> delta = deltas.Slice(n * k, k);
             for (int u = 0; u < k; u++)
             {
                 delta[u] = pre[u] - activation[units[u]];
             }
 
-            // u = h₁·A₂ = H₁·A₂ + Δ·A₂[units], units in increasing order.
             for (int t = 0; t < r; t++)
             {
                 float v = activationProjection[(n * r) + t];
@@ -209,13 +210,18 @@ internal sealed class UnitSubsetPopulation
                     v = MathF.FusedMultiplyAdd(delta[u], secondA[(units[u] * r) + t], v);
                 }
 
-                update[t] = factorScale * v;
+                updates[(n * r) + t] = factorScale * v;
             }
-
-            WeightedRowSum.Compute(
-                _secondProduct.AsSpan(n * _next, _next), weights, units, delta, secondB, update, secondBias, inner1, outer1,
-                destination.GetRowSpan(n), path);
         }
+
+        if (!destination.TryGetSpan(out Span<float> output))
+        {
+            throw new ArgumentException("The second layer's output must be contiguous rows.", nameof(destination));
+        }
+
+        WeightedRowSum.Compute(
+            _next, _secondProduct.AsSpan(0, rows * _next), theta.Weights(1), units, deltas, secondB, updates, secondBias,
+            inner1, outer1, output, path);
     }
 
     private static void Grow(ref float[] buffer, int length)
@@ -229,13 +235,26 @@ internal sealed class UnitSubsetPopulation
     /// <summary>One thread's buffers for <see cref="SecondLayer"/>.</summary>
     public sealed class MemberScratch(NetworkArchitecture net, int rank)
     {
+        private readonly int _rank = rank;
+        private float[] _delta = [], _update = [];
+
         public readonly int[] Order = new int[net.Widths[1]];
-        public readonly int[] Chosen = new int[net.Widths[1]];
         public readonly float[] Kept = new float[net.Widths[1]];
         public readonly float[] UnitBias = new float[net.Widths[1]];
         public readonly float[] SecondBias = new float[net.Widths[2]];
-        public readonly float[] Delta = new float[net.Widths[1]];
         public readonly float[] Units = new float[net.Widths[1]];
-        public readonly float[] Update = new float[rank];
+
+        /// <summary>Δ, rows x units.</summary>
+        public float[] Delta => _delta;
+
+        /// <summary>The rank-r weights of B₂ per row, rows x rank.</summary>
+        public float[] Update => _update;
+
+        /// <summary>Grows <see cref="Delta"/> and <see cref="Update"/> to <paramref name="rows"/> rows.</summary>
+        public void Ensure(int rows, int units)
+        {
+            Grow(ref _delta, rows * units);
+            Grow(ref _update, rows * _rank);
+        }
     }
 }

@@ -4,151 +4,220 @@ using System.Runtime.Intrinsics;
 namespace CpuLinear.Kernels;
 
 /// <summary>
-/// One output row built from a shared row plus a few weighted rows of two matrices, then the layer's bias and
-/// dead zones: <c>row = D_out(D_in(shared + Σᵤ wᵤ·M[rowsᵤ, :] + Σₜ vₜ·F[t, :]) + bias)</c>.
+/// Output rows built from shared rows plus a few weighted rows of two matrices, then the layer's bias and dead
+/// zones: <c>out[i, :] = D_out(D_in(shared[i, :] + Σᵤ w[i, u]·M[rowsᵤ, :] + Σₜ v[i, t]·F[t, :]) + bias)</c>.
 /// </summary>
 /// <remarks>
 /// It is how an ES member that changed only a few inputs of a layer gets that layer's output from θ's product
 /// (<c>shared</c>): the changed inputs' rows of W (<c>M</c>) weighted by the changes, and the member's rank-r
 /// update (<c>F</c> = its B factor). Each element is one fma chain in that order (shared, the rows in the
-/// order given, then t increasing), so all kernel paths give the same bits. A tile of columns stays in
-/// registers across the chain: the row is written once, and only the selected rows are read.
+/// order given, then t increasing), so all kernel paths and blockings give the same bits. Four output rows
+/// are computed together, so each vector of M loaded from cache feeds four FMAs (one row at a time is bound by
+/// the loads, not the FMAs); a tile of columns stays in registers across the chain and is written once.
 /// </remarks>
 public static class WeightedRowSum
 {
-    /// <summary>Computes <paramref name="row"/> as described on the type.</summary>
-    /// <param name="shared">The shared product's row (row.Length values).</param>
-    /// <param name="matrix">Row-major, row.Length columns; rows <paramref name="rows"/> are read.</param>
-    /// <param name="rows">Which rows of <paramref name="matrix"/>, in chain order.</param>
-    /// <param name="rowWeights">wᵤ, one per entry of <paramref name="rows"/>.</param>
-    /// <param name="factor">Row-major, row.Length columns, one row per entry of <paramref name="factorWeights"/>.</param>
-    /// <param name="factorWeights">vₜ.</param>
-    /// <param name="bias">The flushed bias (at least row.Length values).</param>
+    // Output rows per register block: 4 rows x 2 vectors = 8 accumulators fit every path's register file.
+    private const int RowBlock = 4;
+
+    /// <summary>Computes <paramref name="destination"/> as described on the type.</summary>
+    /// <param name="width">Columns of every row (of shared, M, F, bias and the output).</param>
+    /// <param name="shared">The shared product, height x width, row-major.</param>
+    /// <param name="matrix">Row-major, <paramref name="width"/> columns; rows <paramref name="rows"/> are read.</param>
+    /// <param name="rows">Which rows of <paramref name="matrix"/>, in chain order (k of them).</param>
+    /// <param name="rowWeights">w, height x k, row-major.</param>
+    /// <param name="factor">F, r x width, row-major.</param>
+    /// <param name="factorWeights">v, height x r, row-major.</param>
+    /// <param name="bias">The flushed bias (at least width values).</param>
     /// <param name="inputThreshold">D_in, applied to the sum before the bias.</param>
     /// <param name="outputThreshold">D_out, applied after the bias.</param>
-    /// <param name="row">The output row.</param>
+    /// <param name="destination">The output, height x width, row-major; height = its length / width.</param>
     /// <param name="path">Kernel path.</param>
     [SkipLocalsInit]
     public static unsafe void Compute(
-        ReadOnlySpan<float> shared, ReadOnlySpan<float> matrix, ReadOnlySpan<int> rows, ReadOnlySpan<float> rowWeights,
+        int width, ReadOnlySpan<float> shared, ReadOnlySpan<float> matrix, ReadOnlySpan<int> rows, ReadOnlySpan<float> rowWeights,
         ReadOnlySpan<float> factor, ReadOnlySpan<float> factorWeights, ReadOnlySpan<float> bias,
-        float inputThreshold, float outputThreshold, Span<float> row, KernelPath path)
+        float inputThreshold, float outputThreshold, Span<float> destination, KernelPath path)
     {
-        int width = row.Length;
-        if (shared.Length < width || bias.Length < width || rowWeights.Length < rows.Length || factor.Length < factorWeights.Length * width)
+        if (width <= 0 || destination.Length % width != 0 || factor.Length % width != 0)
         {
-            throw new ArgumentException($"Row of {width}: shared {shared.Length}, bias {bias.Length}, {rowWeights.Length} weights for {rows.Length} rows, factor {factor.Length} for {factorWeights.Length} rows.");
+            throw new ArgumentException($"Rows of {width}: the output ({destination.Length} values) and the factor ({factor.Length}) must be whole rows.");
         }
 
-        int matrixRows = matrix.Length / Math.Max(width, 1);
-        foreach (int r in rows)
+        int height = destination.Length / width, k = rows.Length, r = factor.Length / width;
+        if (shared.Length < height * width || bias.Length < width || rowWeights.Length < height * k || factorWeights.Length < height * r)
         {
-            if ((uint)r >= (uint)matrixRows)
+            throw new ArgumentException($"{height} rows of {width}: shared {shared.Length}, bias {bias.Length}, {rowWeights.Length} row weights for {k} rows each, {factorWeights.Length} factor weights for {r} factor rows each.");
+        }
+
+        int matrixRows = matrix.Length / width;
+        foreach (int row in rows)
+        {
+            if ((uint)row >= (uint)matrixRows)
             {
-                throw new ArgumentOutOfRangeException(nameof(rows), $"Row {r} is outside the matrix's {matrixRows} rows.");
+                throw new ArgumentOutOfRangeException(nameof(rows), $"Row {row} is outside the matrix's {matrixRows} rows.");
             }
         }
 
-        var args = new Arguments(width, rows.Length, factorWeights.Length, inputThreshold, outputThreshold);
-        fixed (float* s = shared, m = matrix, w = rowWeights, f = factor, v = factorWeights, b = bias, o = row)
+        var args = new Arguments(width, k, r, inputThreshold, outputThreshold);
+        fixed (float* s = shared, m = matrix, w = rowWeights, f = factor, v = factorWeights, b = bias, o = destination)
         fixed (int* selected = rows)
         {
             var p = new Pointers(s, m, selected, w, f, v, b, o);
             switch (path)
             {
                 case KernelPath.Vector512:
-                    Run<Gemm.Vector512Lanes, Vector512<float>>(p, args);
+                    Run<Gemm.Vector512Lanes, Vector512<float>>(p, args, height);
                     break;
                 case KernelPath.Vector256:
-                    Run<Gemm.Vector256Lanes, Vector256<float>>(p, args);
+                    Run<Gemm.Vector256Lanes, Vector256<float>>(p, args, height);
                     break;
                 case KernelPath.Vector128:
-                    Run<Gemm.Vector128Lanes, Vector128<float>>(p, args);
+                    Run<Gemm.Vector128Lanes, Vector128<float>>(p, args, height);
                     break;
                 default:
-                    Run<Gemm.ScalarLanes, float>(p, args);
+                    Run<Gemm.ScalarLanes, float>(p, args, height);
                     break;
             }
         }
     }
 
-    private static unsafe void Run<TLanes, TVector>(Pointers p, Arguments a)
+    private static unsafe void Run<TLanes, TVector>(Pointers p, Arguments a, int height)
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {
-        int n = TLanes.Count, c = 0;
+        int i = 0;
+        for (; i + RowBlock <= height; i += RowBlock)
+        {
+            int c = RunBlock<TLanes, TVector>(p, a, i);
+            for (int row = i; row < i + RowBlock; row++)
+            {
+                RunRow<TLanes, TVector>(p, a, row, c);
+            }
+        }
+
+        for (; i < height; i++)
+        {
+            RunRow<TLanes, TVector>(p, a, i, 0);
+        }
+    }
+
+    // Rows first..first+3, columns in tiles of two vectors; returns the first column it left for RunRow.
+    private static unsafe int RunBlock<TLanes, TVector>(Pointers p, Arguments a, int first)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
+        int n = TLanes.Count, w = a.Width, c = 0;
         TVector inner = TLanes.Broadcast(a.InputThreshold), outer = TLanes.Broadcast(a.OutputThreshold);
-        for (; c <= a.Width - (4 * n); c += 4 * n)
+        float* weights0 = p.RowWeights + ((long)first * a.Rows), weights1 = weights0 + a.Rows, weights2 = weights1 + a.Rows, weights3 = weights2 + a.Rows;
+        float* factors0 = p.FactorWeights + ((long)first * a.FactorRows), factors1 = factors0 + a.FactorRows, factors2 = factors1 + a.FactorRows, factors3 = factors2 + a.FactorRows;
+        for (; c <= w - (2 * n); c += 2 * n)
         {
-            TVector a0 = TLanes.Load(p.Shared + c), a1 = TLanes.Load(p.Shared + c + n);
-            TVector a2 = TLanes.Load(p.Shared + c + (2 * n)), a3 = TLanes.Load(p.Shared + c + (3 * n));
+            float* s = p.Shared + ((long)first * w) + c;
+            TVector a00 = TLanes.Load(s), a01 = TLanes.Load(s + n);
+            TVector a10 = TLanes.Load(s + w), a11 = TLanes.Load(s + w + n);
+            TVector a20 = TLanes.Load(s + (2 * w)), a21 = TLanes.Load(s + (2 * w) + n);
+            TVector a30 = TLanes.Load(s + (3 * w)), a31 = TLanes.Load(s + (3 * w) + n);
             for (int u = 0; u < a.Rows; u++)
             {
-                TVector weight = TLanes.Broadcast(p.RowWeights[u]);
-                float* m = p.Matrix + ((long)p.Selected[u] * a.Width) + c;
-                a0 = TLanes.FusedMultiplyAdd(TLanes.Load(m), weight, a0);
-                a1 = TLanes.FusedMultiplyAdd(TLanes.Load(m + n), weight, a1);
-                a2 = TLanes.FusedMultiplyAdd(TLanes.Load(m + (2 * n)), weight, a2);
-                a3 = TLanes.FusedMultiplyAdd(TLanes.Load(m + (3 * n)), weight, a3);
+                float* m = p.Matrix + ((long)p.Selected[u] * w) + c;
+                TVector m0 = TLanes.Load(m), m1 = TLanes.Load(m + n);
+                TVector x = TLanes.Broadcast(weights0[u]);
+                a00 = TLanes.FusedMultiplyAdd(m0, x, a00);
+                a01 = TLanes.FusedMultiplyAdd(m1, x, a01);
+                x = TLanes.Broadcast(weights1[u]);
+                a10 = TLanes.FusedMultiplyAdd(m0, x, a10);
+                a11 = TLanes.FusedMultiplyAdd(m1, x, a11);
+                x = TLanes.Broadcast(weights2[u]);
+                a20 = TLanes.FusedMultiplyAdd(m0, x, a20);
+                a21 = TLanes.FusedMultiplyAdd(m1, x, a21);
+                x = TLanes.Broadcast(weights3[u]);
+                a30 = TLanes.FusedMultiplyAdd(m0, x, a30);
+                a31 = TLanes.FusedMultiplyAdd(m1, x, a31);
             }
 
             for (int t = 0; t < a.FactorRows; t++)
             {
-                TVector weight = TLanes.Broadcast(p.FactorWeights[t]);
-                float* f = p.Factor + ((long)t * a.Width) + c;
-                a0 = TLanes.FusedMultiplyAdd(TLanes.Load(f), weight, a0);
-                a1 = TLanes.FusedMultiplyAdd(TLanes.Load(f + n), weight, a1);
-                a2 = TLanes.FusedMultiplyAdd(TLanes.Load(f + (2 * n)), weight, a2);
-                a3 = TLanes.FusedMultiplyAdd(TLanes.Load(f + (3 * n)), weight, a3);
+                float* f = p.Factor + ((long)t * w) + c;
+                TVector f0 = TLanes.Load(f), f1 = TLanes.Load(f + n);
+                TVector x = TLanes.Broadcast(factors0[t]);
+                a00 = TLanes.FusedMultiplyAdd(f0, x, a00);
+                a01 = TLanes.FusedMultiplyAdd(f1, x, a01);
+                x = TLanes.Broadcast(factors1[t]);
+                a10 = TLanes.FusedMultiplyAdd(f0, x, a10);
+                a11 = TLanes.FusedMultiplyAdd(f1, x, a11);
+                x = TLanes.Broadcast(factors2[t]);
+                a20 = TLanes.FusedMultiplyAdd(f0, x, a20);
+                a21 = TLanes.FusedMultiplyAdd(f1, x, a21);
+                x = TLanes.Broadcast(factors3[t]);
+                a30 = TLanes.FusedMultiplyAdd(f0, x, a30);
+                a31 = TLanes.FusedMultiplyAdd(f1, x, a31);
             }
 
-            Finish<TLanes, TVector>(a0, p, c, inner, outer);
-            Finish<TLanes, TVector>(a1, p, c + n, inner, outer);
-            Finish<TLanes, TVector>(a2, p, c + (2 * n), inner, outer);
-            Finish<TLanes, TVector>(a3, p, c + (3 * n), inner, outer);
+            float* o = p.Row + ((long)first * w) + c;
+            Finish<TLanes, TVector>(a00, p, o, c, inner, outer);
+            Finish<TLanes, TVector>(a01, p, o + n, c + n, inner, outer);
+            Finish<TLanes, TVector>(a10, p, o + w, c, inner, outer);
+            Finish<TLanes, TVector>(a11, p, o + w + n, c + n, inner, outer);
+            Finish<TLanes, TVector>(a20, p, o + (2 * w), c, inner, outer);
+            Finish<TLanes, TVector>(a21, p, o + (2 * w) + n, c + n, inner, outer);
+            Finish<TLanes, TVector>(a30, p, o + (3 * w), c, inner, outer);
+            Finish<TLanes, TVector>(a31, p, o + (3 * w) + n, c + n, inner, outer);
         }
 
-        for (; c <= a.Width - n; c += n)
+        return c;
+    }
+
+    // One row, columns from `start`: single vectors, then a scalar tail.
+    private static unsafe void RunRow<TLanes, TVector>(Pointers p, Arguments a, int row, int start)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
+        int n = TLanes.Count, w = a.Width, c = start;
+        TVector inner = TLanes.Broadcast(a.InputThreshold), outer = TLanes.Broadcast(a.OutputThreshold);
+        float* shared = p.Shared + ((long)row * w), output = p.Row + ((long)row * w);
+        float* weights = p.RowWeights + ((long)row * a.Rows), factors = p.FactorWeights + ((long)row * a.FactorRows);
+        for (; c <= w - n; c += n)
         {
-            TVector acc = TLanes.Load(p.Shared + c);
+            TVector acc = TLanes.Load(shared + c);
             for (int u = 0; u < a.Rows; u++)
             {
-                acc = TLanes.FusedMultiplyAdd(TLanes.Load(p.Matrix + ((long)p.Selected[u] * a.Width) + c), TLanes.Broadcast(p.RowWeights[u]), acc);
+                acc = TLanes.FusedMultiplyAdd(TLanes.Load(p.Matrix + ((long)p.Selected[u] * w) + c), TLanes.Broadcast(weights[u]), acc);
             }
 
             for (int t = 0; t < a.FactorRows; t++)
             {
-                acc = TLanes.FusedMultiplyAdd(TLanes.Load(p.Factor + ((long)t * a.Width) + c), TLanes.Broadcast(p.FactorWeights[t]), acc);
+                acc = TLanes.FusedMultiplyAdd(TLanes.Load(p.Factor + ((long)t * w) + c), TLanes.Broadcast(factors[t]), acc);
             }
 
-            Finish<TLanes, TVector>(acc, p, c, inner, outer);
+            Finish<TLanes, TVector>(acc, p, output + c, c, inner, outer);
         }
 
-        for (; c < a.Width; c++)
+        for (; c < w; c++)
         {
-            float acc = p.Shared[c];
+            float acc = shared[c];
             for (int u = 0; u < a.Rows; u++)
             {
-                acc = Gemm.ScalarLanes.FusedMultiplyAdd(p.Matrix[((long)p.Selected[u] * a.Width) + c], p.RowWeights[u], acc);
+                acc = Gemm.ScalarLanes.FusedMultiplyAdd(p.Matrix[((long)p.Selected[u] * w) + c], weights[u], acc);
             }
 
             for (int t = 0; t < a.FactorRows; t++)
             {
-                acc = Gemm.ScalarLanes.FusedMultiplyAdd(p.Factor[((long)t * a.Width) + c], p.FactorWeights[t], acc);
+                acc = Gemm.ScalarLanes.FusedMultiplyAdd(p.Factor[((long)t * w) + c], factors[t], acc);
             }
 
             float sum = Gemm.ScalarLanes.DeadZone(acc, a.InputThreshold) + p.Bias[c];
-            p.Row[c] = Gemm.ScalarLanes.DeadZone(sum, a.OutputThreshold);
+            output[c] = Gemm.ScalarLanes.DeadZone(sum, a.OutputThreshold);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Finish<TLanes, TVector>(TVector acc, Pointers p, int c, TVector inner, TVector outer)
+    private static unsafe void Finish<TLanes, TVector>(TVector acc, Pointers p, float* output, int c, TVector inner, TVector outer)
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {
         TVector sum = TLanes.Add(TLanes.DeadZone(acc, inner), TLanes.Load(p.Bias + c));
-        TLanes.Store(TLanes.DeadZone(sum, outer), p.Row + c);
+        TLanes.Store(TLanes.DeadZone(sum, outer), output);
     }
 
     private readonly record struct Arguments(int Width, int Rows, int FactorRows, float InputThreshold, float OutputThreshold);
