@@ -25,18 +25,38 @@ public readonly struct CounterRandom(ulong key, ulong stream)
     /// <summary>Standard normal values for elements [<paramref name="offset"/>, offset + destination.Length), scaled by <paramref name="standardDeviation"/>.</summary>
     public void FillNormal(Span<float> destination, float standardDeviation = 1f, long offset = 0)
     {
-        // Element pair (2j, 2j+1) comes from Philox block j through Box–Muller: one block, two normals.
-        for (int i = 0; i < destination.Length; i++)
+        // Element pair (2j, 2j+1) comes from Philox block j through Box–Muller: one block, two normals (cos, sin).
+        // Whole pairs are written from one evaluation; an odd start or end takes its half of the pair.
+        int i = 0, count = destination.Length;
+        if (count > 0 && (offset & 1) != 0)
         {
-            long element = offset + i;
-            var (x0, x1, x2, x3) = Philox4x32.Block(Key, Stream, (ulong)(element >> 1));
-            // u1 in (0, 1] so the logarithm is finite; u2 in [0, 1).
-            double u1 = ((((ulong)x0 << 21) | (x1 >> 11)) + 1) * TwoPowMinus53;
-            double u2 = (((ulong)x2 << 21) | (x3 >> 11)) * TwoPowMinus53;
-            double radius = Math.Sqrt(-2 * PortableMath.Log(u1));
-            var (sin, cos) = PortableMath.SinCosTurns(u2);
-            destination[i] = (float)(radius * ((element & 1) == 0 ? cos : sin)) * standardDeviation;
+            destination[0] = (float)Pair(offset >> 1).Sin * standardDeviation;
+            i = 1;
         }
+
+        for (; i + 1 < count; i += 2)
+        {
+            var (cos, sin) = Pair((offset + i) >> 1);
+            destination[i] = (float)cos * standardDeviation;
+            destination[i + 1] = (float)sin * standardDeviation;
+        }
+
+        if (i < count)
+        {
+            destination[i] = (float)Pair((offset + i) >> 1).Cos * standardDeviation;
+        }
+    }
+
+    // The two normals of Philox block `block`, before rounding to float.
+    private (double Cos, double Sin) Pair(long block)
+    {
+        var (x0, x1, x2, x3) = Philox4x32.Block(Key, Stream, (ulong)block);
+        // u1 in (0, 1] so the logarithm is finite; u2 in [0, 1).
+        double u1 = ((((ulong)x0 << 21) | (x1 >> 11)) + 1) * TwoPowMinus53;
+        double u2 = (((ulong)x2 << 21) | (x3 >> 11)) * TwoPowMinus53;
+        double radius = Math.Sqrt(-2 * PortableMath.Log(u1));
+        var (sin, cos) = PortableMath.SinCosTurns(u2);
+        return (radius * cos, radius * sin);
     }
 
     /// <summary>Uniform values in [0, 1) for elements [<paramref name="offset"/>, …).</summary>

@@ -25,6 +25,23 @@ public class CounterRandomTests
     }
 
     [Fact]
+    public void Each_element_filled_alone_equals_the_pairwise_fill()
+    {
+        // A fill writes both normals of a Box–Muller pair from one evaluation; one element at a time takes
+        // its half of the pair, at even and odd offsets alike.
+        var random = new CounterRandom(11, CounterRandom.StreamOf(4, 5, 6));
+        var whole = new float[257];
+        random.FillNormal(whole, 0.5f, 40);
+        var single = new float[whole.Length];
+        for (int i = 0; i < single.Length; i++)
+        {
+            random.FillNormal(single.AsSpan(i, 1), 0.5f, 40 + i);
+        }
+
+        Assert.Equal(Array.ConvertAll(whole, BitConverter.SingleToUInt32Bits), Array.ConvertAll(single, BitConverter.SingleToUInt32Bits));
+    }
+
+    [Fact]
     public void NormalSamplesHaveUnitMomentsAndGaussianTails()
     {
         const int n = 1_000_000;
