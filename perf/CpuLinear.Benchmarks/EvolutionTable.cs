@@ -55,9 +55,9 @@ public static class EvolutionTable
         return python.ExitCode;
     }
 
-    // The GEMMs of one generation with the trainer's layout: x·W₁ shared (all threads); per member, with members
-    // spread over the threads and one thread per GEMM, x·A (low rank), layer 1 (full rank), layers 2 and 3; the
-    // gradient GEMMs (low rank). Full rank has no gradient GEMM: its ĝ is an element-wise weighted sum.
+    // The GEMMs of one generation with the trainer's layout: x·W₁ and x·[A of every pair] shared (all threads,
+    // low rank); per member, with members spread over the threads and one thread per GEMM, layer 1 (full rank),
+    // layers 2 and 3; the gradient GEMMs (low rank). Full rank has no gradient GEMM: its ĝ is an element-wise weighted sum.
     private static void GenerationGemms(NetworkArchitecture net, int pairs, int batch, int rank, int threads)
     {
         var single = new EngineSettings { MaxThreads = 1 };
@@ -67,18 +67,14 @@ public static class EvolutionTable
         if (rank > 0)
         {
             Gemm.Multiply(Matrix(x, batch, net.Inputs), Matrix(weights, net.Inputs, net.Widths[1]), new Span2D<float>(Buffer(batch * widest), batch, net.Widths[1]));
+            Gemm.Multiply(Matrix(x, batch, net.Inputs), Matrix(Buffer(net.Inputs * pairs * rank), net.Inputs, pairs * rank), new Span2D<float>(Buffer(batch * pairs * rank), batch, pairs * rank));
         }
 
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
-            float[] a = Buffer(batch * widest), b = Buffer(batch * widest), w = Buffer(net.Inputs * widest), factor = Buffer(net.Inputs * Math.Max(rank, 1));
+            float[] a = Buffer(batch * widest), b = Buffer(batch * widest), w = Buffer(net.Inputs * widest);
             for (int member = t; member < 2 * pairs; member += threads)
             {
-                if (rank > 0 && member % 2 == 0)
-                {
-                    Gemm.Multiply(Matrix(x, batch, net.Inputs), Matrix(factor, net.Inputs, rank), new Span2D<float>(a, batch, rank), single);
-                }
-
                 int first = rank > 0 ? 1 : 0;
                 for (int l = first; l < net.LayerCount; l++)
                 {

@@ -1,5 +1,7 @@
 using CpuLinear.Backends;
 using CpuLinear.Cli.Commands;
+using CpuLinear.Evolution;
+using CpuLinear.Networks;
 using ILGPU;
 using ILGPU.Runtime.Cuda;
 
@@ -91,6 +93,22 @@ public sealed class BackendSelectionTests
         int exit = EvaluateCommand.Create(errors: errors).Parse(["no-such.safetensors", "--backend", "ilgpu-cpu"]).Invoke();
         Assert.Equal(1, exit);
         Assert.Contains("--fused", errors.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Reproduce_gives_a_compute_backend_dense_members_and_the_engine_unit_subsets(bool quick)
+    {
+        // Unit-subset members exist on the CPU engine only: a backend given them would refuse the run.
+        using IComputeBackend backend = ComputeBackends.Create("ilgpu-cpu");
+        var parameters = NetworkParameters.Initialize(NetworkArchitecture.Default, 1);
+        EvolutionSettings engine = ReproduceCommand.RandomStart(quick, 1, onCpuEngine: true);
+        EvolutionSettings device = ReproduceCommand.RandomStart(quick, 1, onCpuEngine: false);
+        Assert.True(engine.FirstLayerUnits > 0);
+        Assert.Equal(0, device.FirstLayerUnits);
+        Assert.Throws<ArgumentException>(() => new EvolutionTrainer(parameters, engine, backend: backend));
+        Assert.Same(backend, new EvolutionTrainer(parameters, device, backend: backend).Backend);
     }
 
     [Fact]
