@@ -14,15 +14,36 @@ public static class ComputeBackends
     public static IComputeBackend Create(string name, EngineSettings? settings = null) =>
         Create(BackendKinds.Parse(name), settings);
 
-    /// <summary>Creates a backend of <paramref name="kind"/>; <paramref name="settings"/> applies to the CPU engine.</summary>
+    /// <summary>
+    /// Creates a backend of <paramref name="kind"/>; <paramref name="settings"/> applies to the CPU engine, and its
+    /// thread count to the host work of the ILGPU backends.
+    /// </summary>
     /// <exception cref="BackendUnavailableException"><see cref="BackendKind.Gpu"/> on a machine without a CUDA device.</exception>
-    public static IComputeBackend Create(BackendKind kind, EngineSettings? settings = null) => kind switch
+    public static IComputeBackend Create(BackendKind kind, EngineSettings? settings = null)
     {
-        BackendKind.Cpu => new CpuBackend(settings),
-        BackendKind.Gpu => IlgpuBackend.CreateCuda(),
-        BackendKind.IlgpuCpu => IlgpuBackend.CreateCpuAccelerator(),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
+        int hostThreads = (settings ?? EngineSettings.Default).MaxThreads;
+        return kind switch
+        {
+            BackendKind.Cpu => new CpuBackend(settings),
+            BackendKind.Gpu => WithHostThreads(IlgpuBackend.CreateCuda(), hostThreads),
+            BackendKind.IlgpuCpu => WithHostThreads(IlgpuBackend.CreateCpuAccelerator(), hostThreads),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        };
+    }
+
+    private static IlgpuBackend WithHostThreads(IlgpuBackend backend, int threads)
+    {
+        try
+        {
+            backend.HostThreads = threads;
+            return backend;
+        }
+        catch
+        {
+            backend.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>
     /// The devices ILGPU can see, one line each ("Cuda: NVIDIA ..., 80.00 GiB"), and a line saying so when there is

@@ -50,6 +50,7 @@ public sealed class IlgpuBackend : IComputeBackend
     private readonly Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments> _pairWeights;
     private readonly DeviceBuffer _a, _b, _bias, _c, _inputs, _base, _members, _front, _back, _logits, _shared, _projection, _factorsA, _factorsB, _scales, _noise;
     private float[] _staging = [], _hostLogits = [];
+    private int _hostThreads = Environment.ProcessorCount;
 
     private IlgpuBackend(BackendKind kind, Context context, Accelerator accelerator, long? memoryBudgetBytes)
     {
@@ -105,6 +106,20 @@ public sealed class IlgpuBackend : IComputeBackend
 
     /// <summary>Device allocations made so far; repeated calls of the same size add none.</summary>
     public int AllocationCount => _pool.AllocationCount;
+
+    /// <summary>
+    /// Host threads that score the members' losses (the engine's <see cref="EngineSettings.MaxThreads"/> when the
+    /// backend comes from <see cref="ComputeBackends"/>); results do not depend on it.
+    /// </summary>
+    public int HostThreads
+    {
+        get => _hostThreads;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            _hostThreads = value;
+        }
+    }
 
     /// <summary>Members evaluated per device pass by the last population call (the population, or a chunk of it).</summary>
     public int LastChunkSize { get; private set; }
@@ -612,7 +627,7 @@ public sealed class IlgpuBackend : IComputeBackend
         }
 
         var scored = new EvaluationResult[members];
-        EngineParallel.For(members, Environment.ProcessorCount, new ScoreWork(_hostLogits, labels.ToArray(), batch, classes, scored));
+        EngineParallel.For(members, _hostThreads, new ScoreWork(_hostLogits, labels.ToArray(), batch, classes, scored));
         scored.CopyTo(results);
     }
 

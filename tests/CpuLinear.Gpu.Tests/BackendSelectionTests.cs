@@ -95,6 +95,14 @@ public sealed class BackendSelectionTests
         Assert.Contains("--fused", errors.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_ilgpu_backend_scores_on_the_engine_thread_count()
+    {
+        using var backend = (IlgpuBackend)ComputeBackends.Create("ilgpu-cpu", new EngineSettings { MaxThreads = 3 });
+        Assert.Equal(3, backend.HostThreads);
+        Assert.Throws<ArgumentOutOfRangeException>(() => backend.HostThreads = 0);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -1,3 +1,5 @@
+using CpuLinear.Tests.Kernels;
+
 namespace CpuLinear.Gpu.Tests;
 
 /// <summary>The backend contract written as plainly as possible, one scalar operation at a time.</summary>
@@ -7,28 +9,19 @@ internal static class Reference
     public static float DeadZone(float value, float threshold) =>
         MathF.Abs(value) < threshold ? (float.IsNegative(value) ? -0f : 0f) : value;
 
-    /// <summary>Each output: one FMA chain over k in increasing order from +0, then <c>D_out(D_in(acc) + bias)</c>.</summary>
+    /// <summary>Each output: the engine's GEMM contract (<see cref="ReferenceGemm"/>), then <c>D_out(D_in(acc) + bias)</c>.</summary>
     public static float[] Gemm(int m, int n, int k, float[] a, float[] b, float[]? bias, float inner, float outer)
     {
-        var c = new float[m * n];
-        for (int i = 0; i < m; i++)
+        float[] c = ReferenceGemm.Multiply(m, n, k, a, b);
+        for (int i = 0; i < c.Length; i++)
         {
-            for (int j = 0; j < n; j++)
+            float v = DeadZone(c[i], inner);
+            if (bias is not null)
             {
-                float acc = 0f;
-                for (int p = 0; p < k; p++)
-                {
-                    acc = MathF.FusedMultiplyAdd(a[(i * k) + p], b[(p * n) + j], acc);
-                }
-
-                float v = DeadZone(acc, inner);
-                if (bias is not null)
-                {
-                    v += bias[j];
-                }
-
-                c[(i * n) + j] = DeadZone(v, outer);
+                v += bias[i % n];
             }
+
+            c[i] = DeadZone(v, outer);
         }
 
         return c;

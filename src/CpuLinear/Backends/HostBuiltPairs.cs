@@ -26,6 +26,7 @@ internal static class HostBuiltPairs
         var factorsB = new float[chunk * bLength];
         var scales = new float[2 * chunk];
         float factorScale = sigma / MathF.Sqrt(rank);
+        int firstWeights = net.WeightOffset(0), firstLength = net.Inputs * net.Widths[1];
         for (int first = 0; first < pairs; first += chunk)
         {
             int size = Math.Min(chunk, pairs - first);
@@ -36,8 +37,9 @@ internal static class HostBuiltPairs
                 noise.Slice(layout.FactorB(0), bLength).CopyTo(factorsB.AsSpan(i * bLength));
                 for (int s = 0; s < 2; s++)
                 {
+                    // WriteMember writes every bias and every later weight matrix; the first layer's weights are θ's.
                     Span<float> values = members.AsSpan(((2 * i) + s) * count, count);
-                    centre.Values.CopyTo(values);
+                    centre.Values.AsSpan(firstWeights, firstLength).CopyTo(values.Slice(firstWeights, firstLength));
                     layout.WriteMember(centre.Values, noise, s == 0 ? sigma : -sigma, values);
                     scales[(2 * i) + s] = s == 0 ? factorScale : -factorScale;
                 }

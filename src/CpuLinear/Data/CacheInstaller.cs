@@ -7,8 +7,30 @@ namespace CpuLinear.Data;
 /// </summary>
 internal static class CacheInstaller
 {
+    /// <summary>
+    /// Stages, verifies and installs <paramref name="dataset"/> under <paramref name="cacheRoot"/>:
+    /// <paramref name="fill"/> gets the staging folder and writes the data files into its <c>data</c> folder
+    /// (it may use the staging folder for scratch files); the staging folder is removed whatever happens.
+    /// </summary>
+    public static void InstallStaged(KnownDataset dataset, string cacheRoot, TextWriter log, Action<string, string> fill)
+    {
+        string staging = CreateStaging(cacheRoot, dataset.Name);
+        try
+        {
+            string data = Path.Combine(staging, "data");
+            fill(staging, data);
+            log.WriteLine("Verifying MD5 checksums ...");
+            Verify(dataset, data);
+            Install(data, Path.Combine(cacheRoot, dataset.Name));
+        }
+        finally
+        {
+            DeleteQuietly(staging);
+        }
+    }
+
     /// <summary>Creates a fresh staging folder next to the final location.</summary>
-    public static string CreateStaging(string cacheRoot, string name)
+    private static string CreateStaging(string cacheRoot, string name)
     {
         Directory.CreateDirectory(cacheRoot);
         string staging = Path.Combine(cacheRoot, $".staging-{name}-{Guid.NewGuid():N}");
@@ -31,7 +53,7 @@ internal static class CacheInstaller
     }
 
     /// <summary>Renames <paramref name="stagedData"/> to <paramref name="finalDirectory"/>, replacing an old copy.</summary>
-    public static void Install(string stagedData, string finalDirectory)
+    private static void Install(string stagedData, string finalDirectory)
     {
         string? old = null;
         if (Directory.Exists(finalDirectory))
@@ -50,7 +72,7 @@ internal static class CacheInstaller
     }
 
     /// <summary>Removes a staging folder, ignoring failures: leftovers only waste space.</summary>
-    public static void DeleteQuietly(string directory)
+    private static void DeleteQuietly(string directory)
     {
         try
         {

@@ -177,25 +177,15 @@ public static class Datasets
         }
 
         log.WriteLine($"Copying {dataset.Name} from '{source}' ...");
-        string staging = CacheInstaller.CreateStaging(root, dataset.Name);
-        try
+        CacheInstaller.InstallStaged(dataset, root, log, (_, data) =>
         {
-            string data = Path.Combine(staging, "data");
             Directory.CreateDirectory(data);
             foreach (IdxFileSpec file in dataset.Files)
             {
                 string path = file.FindIn(source)!;
                 File.Copy(path, Path.Combine(data, Path.GetFileName(path)));
             }
-
-            log.WriteLine("Verifying MD5 checksums ...");
-            CacheInstaller.Verify(dataset, data);
-            CacheInstaller.Install(data, Path.Combine(root, dataset.Name));
-        }
-        finally
-        {
-            CacheInstaller.DeleteQuietly(staging);
-        }
+        });
     }
 
     private static DatasetSplits LoadFrom(KnownDataset dataset, string directory, string description)

