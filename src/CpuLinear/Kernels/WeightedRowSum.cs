@@ -63,7 +63,20 @@ public static class WeightedRowSum
         fixed (float* s = shared, m = matrix, w = rowWeights, f = factor, v = factorWeights, b = bias, o = destination)
         fixed (int* selected = rows)
         {
-            var p = new Pointers(s, m, selected, w, f, v, b, o);
+            // The chain's terms in order: the selected rows of M, then the rows of F. One pointer per term, so the
+            // kernels run a single loop over them.
+            nint* terms = stackalloc nint[k + r];
+            for (int u = 0; u < k; u++)
+            {
+                terms[u] = (nint)(m + ((long)selected[u] * width));
+            }
+
+            for (int t = 0; t < r; t++)
+            {
+                terms[k + t] = (nint)(f + ((long)t * width));
+            }
+
+            var p = new Pointers(s, (float**)terms, w, v, b, o);
             switch (path)
             {
                 case KernelPath.Vector512:
@@ -82,35 +95,50 @@ public static class WeightedRowSum
         }
     }
 
+    [SkipLocalsInit]
     private static unsafe void Run<TLanes, TVector>(Pointers p, Arguments a, int height)
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {
+        // Each row's chain weights, w then v, gathered next to each other: four rows' worth for a block.
+        int terms = a.Terms;
+        float* weights = stackalloc float[RowBlock * terms];
         int i = 0;
         for (; i + RowBlock <= height; i += RowBlock)
         {
-            int c = RunBlock<TLanes, TVector>(p, a, i);
-            for (int row = i; row < i + RowBlock; row++)
+            for (int row = 0; row < RowBlock; row++)
             {
-                RunRow<TLanes, TVector>(p, a, row, c);
+                GatherWeights(p, a, i + row, weights + (row * terms));
+            }
+
+            int c = RunBlock<TLanes, TVector>(p, a, i, weights);
+            for (int row = 0; row < RowBlock; row++)
+            {
+                RunRow<TLanes, TVector>(p, a, i + row, c, weights + (row * terms));
             }
         }
 
         for (; i < height; i++)
         {
-            RunRow<TLanes, TVector>(p, a, i, 0);
+            GatherWeights(p, a, i, weights);
+            RunRow<TLanes, TVector>(p, a, i, 0, weights);
         }
     }
 
+    private static unsafe void GatherWeights(Pointers p, Arguments a, int row, float* destination)
+    {
+        new ReadOnlySpan<float>(p.RowWeights + ((long)row * a.Rows), a.Rows).CopyTo(new Span<float>(destination, a.Rows));
+        new ReadOnlySpan<float>(p.FactorWeights + ((long)row * a.FactorRows), a.FactorRows).CopyTo(new Span<float>(destination + a.Rows, a.FactorRows));
+    }
+
     // Rows first..first+3, columns in tiles of two vectors; returns the first column it left for RunRow.
-    private static unsafe int RunBlock<TLanes, TVector>(Pointers p, Arguments a, int first)
+    private static unsafe int RunBlock<TLanes, TVector>(Pointers p, Arguments a, int first, float* weights)
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {
-        int n = TLanes.Count, w = a.Width, c = 0;
+        int n = TLanes.Count, w = a.Width, terms = a.Terms, c = 0;
         TVector inner = TLanes.Broadcast(a.InputThreshold), outer = TLanes.Broadcast(a.OutputThreshold);
-        float* weights0 = p.RowWeights + ((long)first * a.Rows), weights1 = weights0 + a.Rows, weights2 = weights1 + a.Rows, weights3 = weights2 + a.Rows;
-        float* factors0 = p.FactorWeights + ((long)first * a.FactorRows), factors1 = factors0 + a.FactorRows, factors2 = factors1 + a.FactorRows, factors3 = factors2 + a.FactorRows;
+        float* weights1 = weights + terms, weights2 = weights1 + terms, weights3 = weights2 + terms;
         for (; c <= w - (2 * n); c += 2 * n)
         {
             float* s = p.Shared + ((long)first * w) + c;
@@ -118,11 +146,11 @@ public static class WeightedRowSum
             TVector a10 = TLanes.Load(s + w), a11 = TLanes.Load(s + w + n);
             TVector a20 = TLanes.Load(s + (2 * w)), a21 = TLanes.Load(s + (2 * w) + n);
             TVector a30 = TLanes.Load(s + (3 * w)), a31 = TLanes.Load(s + (3 * w) + n);
-            for (int u = 0; u < a.Rows; u++)
+            for (int u = 0; u < terms; u++)
             {
-                float* m = p.Matrix + ((long)p.Selected[u] * w) + c;
+                float* m = p.Terms[u] + c;
                 TVector m0 = TLanes.Load(m), m1 = TLanes.Load(m + n);
-                TVector x = TLanes.Broadcast(weights0[u]);
+                TVector x = TLanes.Broadcast(weights[u]);
                 a00 = TLanes.FusedMultiplyAdd(m0, x, a00);
                 a01 = TLanes.FusedMultiplyAdd(m1, x, a01);
                 x = TLanes.Broadcast(weights1[u]);
@@ -134,24 +162,6 @@ public static class WeightedRowSum
                 x = TLanes.Broadcast(weights3[u]);
                 a30 = TLanes.FusedMultiplyAdd(m0, x, a30);
                 a31 = TLanes.FusedMultiplyAdd(m1, x, a31);
-            }
-
-            for (int t = 0; t < a.FactorRows; t++)
-            {
-                float* f = p.Factor + ((long)t * w) + c;
-                TVector f0 = TLanes.Load(f), f1 = TLanes.Load(f + n);
-                TVector x = TLanes.Broadcast(factors0[t]);
-                a00 = TLanes.FusedMultiplyAdd(f0, x, a00);
-                a01 = TLanes.FusedMultiplyAdd(f1, x, a01);
-                x = TLanes.Broadcast(factors1[t]);
-                a10 = TLanes.FusedMultiplyAdd(f0, x, a10);
-                a11 = TLanes.FusedMultiplyAdd(f1, x, a11);
-                x = TLanes.Broadcast(factors2[t]);
-                a20 = TLanes.FusedMultiplyAdd(f0, x, a20);
-                a21 = TLanes.FusedMultiplyAdd(f1, x, a21);
-                x = TLanes.Broadcast(factors3[t]);
-                a30 = TLanes.FusedMultiplyAdd(f0, x, a30);
-                a31 = TLanes.FusedMultiplyAdd(f1, x, a31);
             }
 
             float* o = p.Row + ((long)first * w) + c;
@@ -169,25 +179,19 @@ public static class WeightedRowSum
     }
 
     // One row, columns from `start`: single vectors, then a scalar tail.
-    private static unsafe void RunRow<TLanes, TVector>(Pointers p, Arguments a, int row, int start)
+    private static unsafe void RunRow<TLanes, TVector>(Pointers p, Arguments a, int row, int start, float* weights)
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {
-        int n = TLanes.Count, w = a.Width, c = start;
+        int n = TLanes.Count, w = a.Width, terms = a.Terms, c = start;
         TVector inner = TLanes.Broadcast(a.InputThreshold), outer = TLanes.Broadcast(a.OutputThreshold);
         float* shared = p.Shared + ((long)row * w), output = p.Row + ((long)row * w);
-        float* weights = p.RowWeights + ((long)row * a.Rows), factors = p.FactorWeights + ((long)row * a.FactorRows);
         for (; c <= w - n; c += n)
         {
             TVector acc = TLanes.Load(shared + c);
-            for (int u = 0; u < a.Rows; u++)
+            for (int u = 0; u < terms; u++)
             {
-                acc = TLanes.FusedMultiplyAdd(TLanes.Load(p.Matrix + ((long)p.Selected[u] * w) + c), TLanes.Broadcast(weights[u]), acc);
-            }
-
-            for (int t = 0; t < a.FactorRows; t++)
-            {
-                acc = TLanes.FusedMultiplyAdd(TLanes.Load(p.Factor + ((long)t * w) + c), TLanes.Broadcast(factors[t]), acc);
+                acc = TLanes.FusedMultiplyAdd(TLanes.Load(p.Terms[u] + c), TLanes.Broadcast(weights[u]), acc);
             }
 
             Finish<TLanes, TVector>(acc, p, output + c, c, inner, outer);
@@ -196,14 +200,9 @@ public static class WeightedRowSum
         for (; c < w; c++)
         {
             float acc = shared[c];
-            for (int u = 0; u < a.Rows; u++)
+            for (int u = 0; u < terms; u++)
             {
-                acc = Gemm.ScalarLanes.FusedMultiplyAdd(p.Matrix[((long)p.Selected[u] * w) + c], weights[u], acc);
-            }
-
-            for (int t = 0; t < a.FactorRows; t++)
-            {
-                acc = Gemm.ScalarLanes.FusedMultiplyAdd(p.Factor[((long)t * w) + c], factors[t], acc);
+                acc = Gemm.ScalarLanes.FusedMultiplyAdd(p.Terms[u][c], weights[u], acc);
             }
 
             float sum = Gemm.ScalarLanes.DeadZone(acc, a.InputThreshold) + p.Bias[c];
@@ -220,11 +219,15 @@ public static class WeightedRowSum
         TLanes.Store(TLanes.DeadZone(sum, outer), output);
     }
 
-    private readonly record struct Arguments(int Width, int Rows, int FactorRows, float InputThreshold, float OutputThreshold);
-
-    private readonly unsafe struct Pointers(float* shared, float* matrix, int* selected, float* rowWeights, float* factor, float* factorWeights, float* bias, float* row)
+    private readonly record struct Arguments(int Width, int Rows, int FactorRows, float InputThreshold, float OutputThreshold)
     {
-        public readonly float* Shared = shared, Matrix = matrix, RowWeights = rowWeights, Factor = factor, FactorWeights = factorWeights, Bias = bias, Row = row;
-        public readonly int* Selected = selected;
+        /// <summary>Terms of each chain: the selected rows, then the factor rows.</summary>
+        public int Terms => Rows + FactorRows;
+    }
+
+    private readonly unsafe struct Pointers(float* shared, float** terms, float* rowWeights, float* factorWeights, float* bias, float* row)
+    {
+        public readonly float* Shared = shared, RowWeights = rowWeights, FactorWeights = factorWeights, Bias = bias, Row = row;
+        public readonly float** Terms = terms;
     }
 }
