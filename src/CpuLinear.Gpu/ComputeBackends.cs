@@ -19,30 +19,21 @@ public static class ComputeBackends
     /// thread count to the host work of the ILGPU backends.
     /// </summary>
     /// <exception cref="BackendUnavailableException"><see cref="BackendKind.Gpu"/> on a machine without a CUDA device.</exception>
-    public static IComputeBackend Create(BackendKind kind, EngineSettings? settings = null)
+    public static IComputeBackend Create(BackendKind kind, EngineSettings? settings = null) => kind switch
     {
-        int hostThreads = (settings ?? EngineSettings.Default).MaxThreads;
-        return kind switch
-        {
-            BackendKind.Cpu => new CpuBackend(settings),
-            BackendKind.Gpu => WithHostThreads(IlgpuBackend.CreateCuda(), hostThreads),
-            BackendKind.IlgpuCpu => WithHostThreads(IlgpuBackend.CreateCpuAccelerator(), hostThreads),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-        };
-    }
+        BackendKind.Cpu => new CpuBackend(settings),
+        BackendKind.Gpu => WithHostThreads(settings, () => IlgpuBackend.CreateCuda()),
+        BackendKind.IlgpuCpu => WithHostThreads(settings, () => IlgpuBackend.CreateCpuAccelerator()),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
 
-    private static IlgpuBackend WithHostThreads(IlgpuBackend backend, int threads)
+    private static IlgpuBackend WithHostThreads(EngineSettings? settings, Func<IlgpuBackend> create)
     {
-        try
-        {
-            backend.HostThreads = threads;
-            return backend;
-        }
-        catch
-        {
-            backend.Dispose();
-            throw;
-        }
+        // The engine's own check, made before a device exists, so a bad count never leaves one to dispose.
+        int threads = (settings ?? EngineSettings.Default).ResolvedThreads;
+        IlgpuBackend backend = create();
+        backend.HostThreads = threads;
+        return backend;
     }
 
     /// <summary>

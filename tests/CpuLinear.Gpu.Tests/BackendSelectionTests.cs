@@ -101,6 +101,7 @@ public sealed class BackendSelectionTests
         using var backend = (IlgpuBackend)ComputeBackends.Create("ilgpu-cpu", new EngineSettings { MaxThreads = 3 });
         Assert.Equal(3, backend.HostThreads);
         Assert.Throws<ArgumentOutOfRangeException>(() => backend.HostThreads = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ComputeBackends.Create("ilgpu-cpu", new EngineSettings { MaxThreads = 0 }));
     }
 
     [Theory]
