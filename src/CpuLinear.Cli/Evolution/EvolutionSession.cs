@@ -30,8 +30,8 @@ internal sealed record EvolutionSessionResult(
 
 /// <summary>
 /// Runs an <see cref="EvolutionTrainer"/> with a live progress bar (ETA, latest train/test accuracy), a metrics
-/// log and checkpoints. Ctrl-C finishes the current generation, writes the checkpoint, then stops: resuming
-/// from it gives the same bits as a run that was never interrupted.
+/// log and checkpoints. Ctrl-C (or the caller's <c>stop</c> token) finishes the current generation, writes the
+/// checkpoint, then stops: resuming from it gives the same bits as a run that was never interrupted.
 /// </summary>
 internal static class EvolutionSession
 {
@@ -39,19 +39,20 @@ internal static class EvolutionSession
 
     public static EvolutionSessionResult Run(
         IAnsiConsole console, DatasetSplits data, EvolutionTrainer trainer, EvolutionSessionOptions options, IReadOnlyList<double> milestones,
-        double elapsedBefore = 0)
+        double elapsedBefore = 0, CancellationToken stop = default)
     {
         IForwardExecutor fast = EvaluationExecutors.Fast();
+        // Ctrl-C and the caller's token end the run the same way: at the next generation boundary.
+        using var interruption = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var metrics = new List<GenerationMetrics>();
         var reached = milestones.Select(m => (Accuracy: m, Seconds: (double?)null, Generation: (long?)null)).ToList();
         using MetricsLog? log = options.MetricsPath is null ? null : new MetricsLog(options.MetricsPath);
         var clock = Stopwatch.StartNew();
-        bool interrupted = false;
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             // Keep the process alive until the generation in flight ends and the checkpoint is on disk.
             e.Cancel = true;
-            interrupted = true;
+            interruption.Cancel();
         };
         Console.CancelKeyPress += onCancel;
         try
@@ -64,7 +65,7 @@ internal static class EvolutionSession
                     ProgressTask task = context.AddTask(Markup.Escape(options.Name), maxValue: total);
                     task.Value = trainer.Generation;
                     string accuracies = "";
-                    while (!trainer.Finished && !interrupted)
+                    while (!trainer.Finished && !interruption.IsCancellationRequested)
                     {
                         GenerationSummary s = trainer.Step(data.Train);
                         double? trainAccuracy = null, testAccuracy = null;
@@ -107,6 +108,7 @@ internal static class EvolutionSession
         }
 
         SafetensorsCheckpoint.Write(options.CheckpointPath, EvolutionCheckpoint.Capture(trainer, elapsedBefore + clock.Elapsed.TotalSeconds));
+        bool interrupted = interruption.IsCancellationRequested && !trainer.Finished;
         if (interrupted)
         {
             console.MarkupLineInterpolated($"[yellow]interrupted[/] at generation {trainer.Generation}: checkpoint [blue]{options.CheckpointPath}[/] (continue with --resume)");

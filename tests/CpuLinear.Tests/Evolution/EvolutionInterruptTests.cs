@@ -14,7 +14,8 @@ public sealed class EvolutionInterruptTests() : TemporaryFolderTest("cpulinear-e
     [Fact]
     public async Task Sigint_writes_a_checkpoint_of_the_last_finished_generation_and_exits_zero()
     {
-        // Windows has no SIGINT to send to a child process; the handler is the same code on every OS.
+        // Windows has no SIGINT that one process can send another; there, EvolutionSessionStopTests covers the
+        // same stop path (finish the generation, checkpoint, report) in-process.
         if (OperatingSystem.IsWindows())
         {
             return;
