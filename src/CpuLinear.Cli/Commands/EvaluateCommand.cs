@@ -36,6 +36,11 @@ internal static class EvaluateCommand
             DefaultValueFactory = _ => "cpu",
         };
 
+        var deadZones = new Option<bool>("--dead-zones")
+        {
+            Description = "Also print, per layer, how often the ftz-elementwise network's dead zones silence a unit on the test split (fused executor).",
+        };
+
         var command = new Command("evaluate", "Print train and test accuracy and loss of a checkpoint under a float semantics.");
         command.Arguments.Add(checkpoint);
         command.Options.Add(semantics);
@@ -44,6 +49,7 @@ internal static class EvaluateCommand
         command.Options.Add(limit);
         command.Options.Add(fused);
         command.Options.Add(backend);
+        command.Options.Add(deadZones);
         command.SetAction(parse => CommandErrors.Run(errors, () =>
         {
             string semanticsName = parse.GetValue(semantics)!;
@@ -92,7 +98,28 @@ internal static class EvaluateCommand
             }
 
             console.Write(table);
+            if (parse.GetValue(deadZones))
+            {
+                console.Write(DeadZoneTable(FlushStatistics.Measure(loaded.Parameters, mnist.Test, first, engine)));
+            }
         }));
         return command;
+    }
+
+    private static Table DeadZoneTable(IReadOnlyList<LayerFlushStatistics> layers)
+    {
+        var table = new Table()
+            .Title($"[bold]dead zones on {layers[0].Examples} test examples[/] (ftz-elementwise)")
+            .AddColumns("Layer", "Units", "Weight RMS", "Outputs flushed", "Units flushed ≥ 99%", "Units flushed ≤ 1%")
+            .Caption("flushed: the output is 0 though the product h·W was not; a unit's share is over the examples");
+        foreach (LayerFlushStatistics layer in layers)
+        {
+            table.AddRow(
+                layer.Layer.ToString(CultureInfo.InvariantCulture), layer.Units.ToString(CultureInfo.InvariantCulture),
+                layer.WeightRms.ToString("F4", CultureInfo.InvariantCulture), layer.FlushedFraction.ToString("P1", CultureInfo.InvariantCulture),
+                layer.UnitsMostlyFlushed.ToString(CultureInfo.InvariantCulture), layer.UnitsRarelyFlushed.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return table;
     }
 }

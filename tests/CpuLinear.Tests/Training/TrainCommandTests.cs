@@ -20,6 +20,13 @@ public sealed class TrainCommandTests() : TemporaryFolderTest("cpulinear-train-"
         Assert.True(exit == 0, errors);
         Assert.Contains("run under ftz-elementwise", output);
         Assert.Contains("│ test  │ 1500     │", output);
+
+        // --dead-zones adds one row per layer: units, weight RMS and the share of outputs the flush silenced.
+        (exit, output, errors) = Run("evaluate", path, "--limit", "1500", "--dead-zones");
+        Assert.True(exit == 0, errors);
+        Assert.Contains("dead zones on 1500 test examples (ftz-elementwise)", output);
+        Assert.Matches(@"│ 0\s+│ 512\s+│ 0\.\d{4}\s+│ \d+\.\d %\s+│ \d+\s+│ \d+\s+│", output);
+        Assert.Matches(@"│ 2\s+│ 10\s+│ 0\.\d{4}\s+│ \d+\.\d %", output);
     }
 
     [Fact]
