@@ -20,6 +20,7 @@ internal sealed class EvolutionOptions
     public Option<float> WeightDecay { get; } = new("--weight-decay") { Description = "L2 coefficient λ (update direction −ĝ + λθ).", DefaultValueFactory = _ => Defaults.WeightDecay };
     public Option<int> Rank { get; } = new("--rank") { Description = "Rank of each weight matrix's perturbation (EGGROLL); 0 = full rank.", DefaultValueFactory = _ => Defaults.Rank };
     public Option<int> FirstLayerUnits { get; } = new("--first-layer-units") { Description = "First-layer units each pair perturbs (members reuse θ's activations for the rest; CPU engine only); 0 = all.", DefaultValueFactory = _ => Defaults.FirstLayerUnits };
+    public Option<bool> FixedWeightRms { get; } = new("--fixed-weight-rms") { Description = "After every update, rescale each hidden layer's weights to the initialisation's RMS √(2/fan_in), so weight decay cannot shrink units into the dead zone.", DefaultValueFactory = _ => Defaults.FixedWeightRms };
     public Option<string?> Metrics { get; } = new("--metrics") { Description = "Per-generation metrics file: .csv, else JSON Lines (default: <out>/<name>.metrics.jsonl)." };
     public Option<string?> Resume { get; } = new("--resume") { Description = "Continue an ES checkpoint; the run ends with the same bits as an uninterrupted one." };
     public Option<string?> Init { get; } = new("--init") { Description = "Start θ from any checkpoint of the same network (e.g. an FTZ-aware backprop one)." };
@@ -29,7 +30,7 @@ internal sealed class EvolutionOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, Metrics, Resume, Init, Backend, TimeLimit })
+        foreach (Option option in new Option[] { Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, FixedWeightRms, Metrics, Resume, Init, Backend, TimeLimit })
         {
             command.Options.Add(option);
         }
@@ -49,6 +50,7 @@ internal sealed class EvolutionOptions
             WeightDecay = parse.GetValue(WeightDecay),
             Rank = parse.GetValue(Rank),
             FirstLayerUnits = parse.GetValue(FirstLayerUnits),
+            FixedWeightRms = parse.GetValue(FixedWeightRms),
             Seed = seed,
         };
         settings.Validate();

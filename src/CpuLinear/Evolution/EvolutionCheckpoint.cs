@@ -36,6 +36,7 @@ public static class EvolutionCheckpoint
             ["es_weight_decay"] = Text(s.WeightDecay),
             ["es_rank"] = Text(s.Rank),
             ["es_first_layer_units"] = Text(s.FirstLayerUnits),
+            ["es_fixed_weight_rms"] = s.FixedWeightRms ? "true" : "false",
             ["es_adam_step"] = Text(trainer.Optimizer.Step),
             ["es_elapsed_s"] = Text(elapsedSeconds),
         };
@@ -83,6 +84,8 @@ public static class EvolutionCheckpoint
             Rank = (int)Integer(checkpoint, "es_rank"),
             // Checkpoints written before the setting existed perturbed every unit.
             FirstLayerUnits = checkpoint.Extra.ContainsKey("es_first_layer_units") ? (int)Integer(checkpoint, "es_first_layer_units") : 0,
+            // Checkpoints written before the setting existed let the weights' scale drift.
+            FixedWeightRms = checkpoint.Extra.TryGetValue("es_fixed_weight_rms", out string? fixedRms) && Flag(fixedRms),
             Seed = checkpoint.Seed,
         };
     }
@@ -105,6 +108,13 @@ public static class EvolutionCheckpoint
         checkpoint.Extra.TryGetValue(key, out string? text)
             ? text
             : throw new ArgumentException($"The ES checkpoint has no '{key}' metadata.", nameof(checkpoint));
+
+    private static bool Flag(string text) => text switch
+    {
+        "true" => true,
+        "false" => false,
+        _ => throw new ArgumentException($"The ES checkpoint's 'es_fixed_weight_rms' must be true or false; found '{text}'."),
+    };
 
     private static long Integer(Checkpoint checkpoint, string key) => long.Parse(Value(checkpoint, key), CultureInfo.InvariantCulture);
 

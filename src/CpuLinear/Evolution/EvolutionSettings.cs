@@ -45,6 +45,13 @@ public sealed record EvolutionSettings
     /// </summary>
     public int FirstLayerUnits { get; init; }
 
+    /// <summary>
+    /// After every update, rescale each hidden layer's weights (all but the last layer) to the initialisation's
+    /// RMS √(2/fan_in) (<see cref="WeightRmsProjection"/>): keeps the units where the fixed-edge dead zones act
+    /// instead of letting weight decay shrink them into silence (docs/evolution.md).
+    /// </summary>
+    public bool FixedWeightRms { get; init; }
+
     /// <summary>Seeds the noise, the minibatch order and nothing else: (seed, generation, pair) names a member.</summary>
     public ulong Seed { get; init; } = 1;
 

@@ -197,6 +197,10 @@ public sealed class EvolutionTrainer
         }
 
         Optimizer.Update(theta, _gradient, learningRate);
+        if (Settings.FixedWeightRms)
+        {
+            WeightRmsProjection.Apply(Parameters);
+        }
         Generation = g + 1;
 
         double mean = 0, best = double.NegativeInfinity;

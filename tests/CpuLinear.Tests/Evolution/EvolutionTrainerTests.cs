@@ -15,10 +15,11 @@ public sealed class EvolutionTrainerTests
     [InlineData(3)]
     [InlineData(1, 5)]
     [InlineData(2, 24)]
-    public void A_generation_is_the_same_bits_on_one_two_and_three_threads(int rank, int units = 0)
+    [InlineData(1, 5, true)]
+    public void A_generation_is_the_same_bits_on_one_two_and_three_threads(int rank, int units = 0, bool fixedRms = false)
     {
         using DatasetSplits data = Datasets.Load("parity4", new DatasetLoadOptions { Log = TextWriter.Null });
-        EvolutionSettings settings = Settings(rank) with { FirstLayerUnits = units };
+        EvolutionSettings settings = Settings(rank) with { FirstLayerUnits = units, FixedWeightRms = fixedRms };
         string one = EvolutionTestData.Hex(EvolutionTestData.Run(Net, settings, data.Train, 4, threads: 1).Parameters.Values);
         string two = EvolutionTestData.Hex(EvolutionTestData.Run(Net, settings, data.Train, 4, threads: 2).Parameters.Values);
         string three = EvolutionTestData.Hex(EvolutionTestData.Run(Net, settings, data.Train, 4, threads: 3).Parameters.Values);
@@ -31,10 +32,11 @@ public sealed class EvolutionTrainerTests
     [InlineData(0)]
     [InlineData(2)]
     [InlineData(1, 7)]
-    public void A_run_resumed_from_a_checkpoint_file_ends_with_the_same_bits(int rank, int units = 0)
+    [InlineData(1, 7, true)]
+    public void A_run_resumed_from_a_checkpoint_file_ends_with_the_same_bits(int rank, int units = 0, bool fixedRms = false)
     {
         using DatasetSplits data = Datasets.Load("parity4", new DatasetLoadOptions { Log = TextWriter.Null });
-        EvolutionSettings settings = Settings(rank) with { FirstLayerUnits = units };
+        EvolutionSettings settings = Settings(rank) with { FirstLayerUnits = units, FixedWeightRms = fixedRms };
         EvolutionTrainer straight = EvolutionTestData.Run(Net, settings, data.Train, 6, threads: 2);
 
         EvolutionTrainer first = EvolutionTestData.Run(Net, settings, data.Train, 3, threads: 2);

@@ -1,0 +1,54 @@
+using CpuLinear.Networks;
+
+namespace CpuLinear.Evolution;
+
+/// <summary>
+/// Holds each hidden layer's weight scale at its initial value: after an ES update, the weights of every layer
+/// but the last are multiplied by one factor per layer so that their RMS is √(2/fan_in) again (the
+/// initialisation's standard deviation). <see cref="EvolutionSettings.FixedWeightRms"/> turns it on.
+/// </summary>
+/// <remarks>
+/// Why: the dead zone sits at a fixed edge (|v| &lt; ½ in scaled units), so what a unit computes depends on the
+/// weights' absolute scale. Under ES with weight decay the hidden weights shrink (to half their initial RMS
+/// over a full run from a random start), pushing most pre-activations into the dead zone and silencing units
+/// for good; without decay they grow and the network drifts towards its linear regime. Rescaling keeps the
+/// layers where the flush acts while leaving the direction of every layer's weights to ES. The network and its
+/// float32 program are unchanged; only the search is constrained. The last layer is left free: its scale sets
+/// the logits' confidence.
+/// </remarks>
+public static class WeightRmsProjection
+{
+    /// <summary>Rescales the weights of layers 0 … L−2 of <paramref name="parameters"/> in place (biases untouched).</summary>
+    /// <remarks>
+    /// Bits: the sum of squares runs in index order in double and the factor is rounded to float once, so the
+    /// result depends on nothing but the values. A layer whose weights are all zero is left as it is.
+    /// </remarks>
+    public static void Apply(NetworkParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        NetworkArchitecture net = parameters.Architecture;
+        for (int layer = 0; layer < net.LayerCount - 1; layer++)
+        {
+            Span<float> weights = parameters.Weights(layer);
+            double squares = 0;
+            foreach (float w in weights)
+            {
+                squares += (double)w * w;
+            }
+
+            if (squares == 0)
+            {
+                continue;
+            }
+
+            float factor = (float)(TargetRms(net.Widths[layer]) / Math.Sqrt(squares / weights.Length));
+            for (int i = 0; i < weights.Length; i++)
+            {
+                weights[i] *= factor;
+            }
+        }
+    }
+
+    /// <summary>The RMS a layer with <paramref name="fanIn"/> inputs is held at: the initialisation's √(2/fan_in).</summary>
+    public static double TargetRms(int fanIn) => Math.Sqrt(2.0 / fanIn);
+}
