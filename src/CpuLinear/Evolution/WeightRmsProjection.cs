@@ -20,8 +20,8 @@ public static class WeightRmsProjection
 {
     /// <summary>Rescales the weights of layers 0 … L−2 of <paramref name="parameters"/> in place (biases untouched).</summary>
     /// <remarks>
-    /// Bits: the sum of squares runs in index order in double and the factor is rounded to float once, so the
-    /// result depends on nothing but the values. A layer whose weights are all zero is left as it is.
+    /// Bits: the RMS (<see cref="NetworkParameters.WeightRms"/>) is computed in double and the factor rounded to
+    /// float once, so the result depends on nothing but the values. A layer whose weights are all zero is left as it is.
     /// </remarks>
     public static void Apply(NetworkParameters parameters)
     {
@@ -29,19 +29,14 @@ public static class WeightRmsProjection
         NetworkArchitecture net = parameters.Architecture;
         for (int layer = 0; layer < net.LayerCount - 1; layer++)
         {
-            Span<float> weights = parameters.Weights(layer);
-            double squares = 0;
-            foreach (float w in weights)
-            {
-                squares += (double)w * w;
-            }
-
-            if (squares == 0)
+            double rms = parameters.WeightRms(layer);
+            if (rms == 0)
             {
                 continue;
             }
 
-            float factor = (float)(TargetRms(net.Widths[layer]) / Math.Sqrt(squares / weights.Length));
+            Span<float> weights = parameters.Weights(layer);
+            float factor = (float)(TargetRms(net.Widths[layer]) / rms);
             for (int i = 0; i < weights.Length; i++)
             {
                 weights[i] *= factor;

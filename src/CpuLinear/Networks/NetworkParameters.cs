@@ -34,6 +34,22 @@ public sealed class NetworkParameters
     /// <summary>Layer <paramref name="layer"/>'s bias.</summary>
     public Span<float> Bias(int layer) => Values.AsSpan(Architecture.BiasOffset(layer), Architecture.Widths[layer + 1]);
 
+    /// <summary>
+    /// Root mean square of layer <paramref name="layer"/>'s weights: squares summed in index order in double, so
+    /// the value depends on nothing but the weights; 0 for an all-zero layer.
+    /// </summary>
+    public double WeightRms(int layer)
+    {
+        Span<float> weights = Weights(layer);
+        double squares = 0;
+        foreach (float w in weights)
+        {
+            squares += (double)w * w;
+        }
+
+        return weights.IsEmpty ? 0 : Math.Sqrt(squares / weights.Length);
+    }
+
     /// <summary>A deep copy.</summary>
     public NetworkParameters Clone() => new(Architecture, (float[])Values.Clone());
 

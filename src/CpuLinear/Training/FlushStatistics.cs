@@ -68,11 +68,7 @@ public static class FlushStatistics
         for (int l = 0; l < net.LayerCount; l++)
         {
             long[] flushed = flushedPerUnit[l];
-            double total = 0, squares = 0;
-            foreach (float w in parameters.Weights(l))
-            {
-                squares += (double)w * w;
-            }
+            double total = 0;
 
             int mostly = 0, rarely = 0;
             foreach (long f in flushed)
@@ -84,7 +80,7 @@ public static class FlushStatistics
 
             int units = flushed.Length;
             layers[l] = new LayerFlushStatistics(
-                l, units, Math.Sqrt(squares / parameters.Weights(l).Length), count == 0 ? 0 : total / ((double)count * units), mostly, rarely, count);
+                l, units, parameters.WeightRms(l), count == 0 ? 0 : total / ((double)count * units), mostly, rarely, count);
         }
 
         return layers;

@@ -125,6 +125,22 @@ public sealed class EvolutionTrainerTests
         Assert.Equal(0.001f, s.LearningRateAt(1000), 6);
     }
 
+    [Fact]
+    public void The_fixed_weight_rms_flag_is_read_back_absent_means_off_and_junk_is_an_error()
+    {
+        var trainer = new EvolutionTrainer(NetworkParameters.Initialize(Net, 5), Settings(1) with { FixedWeightRms = true });
+        Checkpoint written = EvolutionCheckpoint.Capture(trainer);
+        Assert.True(EvolutionCheckpoint.SettingsOf(written).FixedWeightRms);
+
+        var extra = new Dictionary<string, string>(written.Extra);
+        extra.Remove("es_fixed_weight_rms");
+        Assert.False(EvolutionCheckpoint.SettingsOf(written with { Extra = extra }).FixedWeightRms);
+
+        extra["es_fixed_weight_rms"] = "yes";
+        ArgumentException error = Assert.Throws<ArgumentException>(() => EvolutionCheckpoint.SettingsOf(written with { Extra = extra }));
+        Assert.Contains("'es_fixed_weight_rms' must be true or false; found 'yes'", error.Message, StringComparison.Ordinal);
+    }
+
     private static EvolutionSettings Settings(int rank) => new()
     {
         Pairs = 9, BatchSize = 7, Generations = 20, Rank = rank, Seed = 5,
