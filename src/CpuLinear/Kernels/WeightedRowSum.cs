@@ -20,6 +20,10 @@ public static class WeightedRowSum
     // Output rows per register block: 4 rows x 2 vectors = 8 accumulators fit every path's register file.
     private const int RowBlock = 4;
 
+    // Chains up to this many terms keep their pointers and gathered weights on the stack (24 KB at most); longer
+    // ones, which no ES member has but a caller may pass, use the heap instead of overflowing the stack.
+    private const int StackTerms = 1024;
+
     /// <summary>Computes <paramref name="destination"/> as described on the type.</summary>
     /// <param name="width">Columns of every row (of shared, M, F, bias and the output).</param>
     /// <param name="shared">The shared product, height x width, row-major.</param>
@@ -60,12 +64,15 @@ public static class WeightedRowSum
         }
 
         var args = new Arguments(width, k, r, inputThreshold, outputThreshold);
-        fixed (float* s = shared, m = matrix, w = rowWeights, f = factor, v = factorWeights, b = bias, o = destination)
+        int termCount = k + r;
+        // The chain's terms in order: the selected rows of M, then the rows of F. One pointer per term, so the
+        // kernels run a single loop over them; and each row's weights, w then v, gathered for a block of rows.
+        Span<nint> termSpan = termCount <= StackTerms ? stackalloc nint[termCount] : new nint[termCount];
+        Span<float> gathered = termCount <= StackTerms ? stackalloc float[RowBlock * termCount] : new float[RowBlock * termCount];
+        fixed (float* s = shared, m = matrix, w = rowWeights, f = factor, v = factorWeights, b = bias, o = destination, g = gathered)
         fixed (int* selected = rows)
+        fixed (nint* terms = termSpan)
         {
-            // The chain's terms in order: the selected rows of M, then the rows of F. One pointer per term, so the
-            // kernels run a single loop over them.
-            nint* terms = stackalloc nint[k + r];
             for (int u = 0; u < k; u++)
             {
                 terms[u] = (nint)(m + ((long)selected[u] * width));
@@ -76,7 +83,7 @@ public static class WeightedRowSum
                 terms[k + t] = (nint)(f + ((long)t * width));
             }
 
-            var p = new Pointers(s, (float**)terms, w, v, b, o);
+            var p = new Pointers(s, (float**)terms, w, v, b, o, g);
             switch (path)
             {
                 case KernelPath.Vector512:
@@ -95,14 +102,13 @@ public static class WeightedRowSum
         }
     }
 
-    [SkipLocalsInit]
     private static unsafe void Run<TLanes, TVector>(Pointers p, Arguments a, int height)
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {
         // Each row's chain weights, w then v, gathered next to each other: four rows' worth for a block.
         int terms = a.Terms;
-        float* weights = stackalloc float[RowBlock * terms];
+        float* weights = p.Gathered;
         int i = 0;
         for (; i + RowBlock <= height; i += RowBlock)
         {
@@ -225,9 +231,9 @@ public static class WeightedRowSum
         public int Terms => Rows + FactorRows;
     }
 
-    private readonly unsafe struct Pointers(float* shared, float** terms, float* rowWeights, float* factorWeights, float* bias, float* row)
+    private readonly unsafe struct Pointers(float* shared, float** terms, float* rowWeights, float* factorWeights, float* bias, float* row, float* gathered)
     {
-        public readonly float* Shared = shared, RowWeights = rowWeights, FactorWeights = factorWeights, Bias = bias, Row = row;
+        public readonly float* Shared = shared, RowWeights = rowWeights, FactorWeights = factorWeights, Bias = bias, Row = row, Gathered = gathered;
         public readonly float** Terms = terms;
     }
 }

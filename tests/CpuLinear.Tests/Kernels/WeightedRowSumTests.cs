@@ -50,6 +50,41 @@ public sealed class WeightedRowSumTests
         Assert.Contains(actual, v => v != 0);
     }
 
+    [Theory]
+    [MemberData(nameof(AllPaths))]
+    public void A_chain_far_longer_than_any_member_needs_is_computed_not_a_stack_overflow(KernelPath path)
+    {
+        // 150,000 terms: their pointers and a block's gathered weights (3.6 MB) would not fit a thread's stack.
+        const int width = 9, height = 5, terms = 150_000;
+        var random = new Random(4);
+        float[] shared = new float[height * width], matrix = [.. Enumerable.Range(0, 3 * width).Select(_ => (float)random.NextDouble())];
+        int[] rows = [.. Enumerable.Range(0, terms).Select(u => u % 3)];
+        float[] rowWeights = [.. Enumerable.Range(0, height * terms).Select(_ => (float)(random.NextDouble() - 0.5) * 1e-3f)];
+
+        var expected = new float[height * width];
+        for (int i = 0; i < height; i++)
+        {
+            for (int c = 0; c < width; c++)
+            {
+                float acc = 0;
+                for (int u = 0; u < terms; u++)
+                {
+                    acc = MathF.FusedMultiplyAdd(matrix[(rows[u] * width) + c], rowWeights[(i * terms) + u], acc);
+                }
+
+                expected[(i * width) + c] = acc;
+            }
+        }
+
+        // On a thread with a 1 MB stack, so the test does not depend on how large the runner's stacks are.
+        var actual = new float[height * width];
+        var worker = new Thread(() => WeightedRowSum.Compute(width, shared, matrix, rows, rowWeights, [], [], new float[width], 0, 0, actual, path), 1 << 20);
+        worker.Start();
+        worker.Join();
+        Assert.Equal(Array.ConvertAll(expected, BitConverter.SingleToUInt32Bits), Array.ConvertAll(actual, BitConverter.SingleToUInt32Bits));
+        Assert.Contains(actual, v => v != 0);
+    }
+
     [Fact]
     public void A_row_outside_the_matrix_is_named()
     {
