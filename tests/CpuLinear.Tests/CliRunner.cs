@@ -13,14 +13,7 @@ internal static class CliRunner
         IEnumerable<Func<IAnsiConsole, TextWriter, Command>> commands, params string[] args)
     {
         var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(output),
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = 240; // wide enough that no cell wraps mid-phrase
+        IAnsiConsole console = PlainConsole(output);
         var errors = new StringWriter();
         var root = new RootCommand("test");
         foreach (Func<IAnsiConsole, TextWriter, Command> create in commands)
@@ -30,5 +23,19 @@ internal static class CliRunner
 
         int exit = root.Parse(args).Invoke();
         return (exit, output.ToString(), errors.ToString());
+    }
+
+    /// <summary>A console without colour, markup codes or interaction that writes to <paramref name="output"/>.</summary>
+    public static IAnsiConsole PlainConsole(TextWriter output)
+    {
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(output),
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 240; // wide enough that no cell wraps mid-phrase
+        return console;
     }
 }
