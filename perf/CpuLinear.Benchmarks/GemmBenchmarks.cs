@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using CpuLinear.Kernels;
+using CpuLinear.Simd;
 
 namespace CpuLinear.Benchmarks;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using CpuLinear.Kernels;
+using CpuLinear.Simd;
 
 namespace CpuLinear.Benchmarks;
 

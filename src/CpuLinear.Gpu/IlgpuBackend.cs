@@ -2,6 +2,7 @@ using CommunityToolkit.HighPerformance;
 using CpuLinear.Backends;
 using CpuLinear.Networks;
 using CpuLinear.Parallelism;
+using CpuLinear.Scoring;
 using CpuLinear.Training;
 using ILGPU;
 using ILGPU.Runtime;

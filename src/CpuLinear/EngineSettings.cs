@@ -1,4 +1,5 @@
 using CpuLinear.Kernels;
+using CpuLinear.Simd;
 
 namespace CpuLinear;
 

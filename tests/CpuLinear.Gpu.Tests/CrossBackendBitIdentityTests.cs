@@ -1,6 +1,7 @@
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Backends;
 using CpuLinear.Networks;
+using CpuLinear.Scoring;
 using CpuLinear.Training;
 
 namespace CpuLinear.Gpu.Tests;

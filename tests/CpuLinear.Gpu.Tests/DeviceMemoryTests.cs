@@ -2,6 +2,7 @@ using CommunityToolkit.HighPerformance;
 using CpuLinear.Backends;
 using CpuLinear.Evolution;
 using CpuLinear.Networks;
+using CpuLinear.Scoring;
 using CpuLinear.Training;
 
 namespace CpuLinear.Gpu.Tests;

@@ -1,3 +1,4 @@
+using CpuLinear.Demos;
 using System.CommandLine;
 using CpuLinear.Numerics;
 using Spectre.Console;

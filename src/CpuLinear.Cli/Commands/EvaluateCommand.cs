@@ -5,6 +5,7 @@ using CpuLinear.Checkpoints;
 using CpuLinear.Data;
 using CpuLinear.Gpu;
 using CpuLinear.Networks;
+using CpuLinear.Scoring;
 using CpuLinear.Training;
 using Spectre.Console;
 

@@ -5,7 +5,9 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using CpuLinear.Gpu;
+using CpuLinear.Kernels;
 using CpuLinear.Numerics;
+using CpuLinear.Simd;
 using Spectre.Console;
 
 namespace CpuLinear.Cli.Commands;
@@ -53,8 +55,8 @@ internal static class InfoCommand
             ("Float control", FloatEnvironment.Description),
             ("Float mode of this thread", FloatEnvironment.CurrentMode.ToString()),
             ("Software flush path", SoftwareFlush.PathName),
-            ("Kernel chosen", $"{CpuLinear.Kernels.KernelRegistry.Selected} ({CpuLinear.Kernels.KernelRegistry.SelectionReason})"),
-            ("Kernel paths accelerated", string.Join(", ", CpuLinear.Kernels.KernelRegistry.Accelerated)),
+            ("Kernel chosen", $"{CpuLinear.Simd.KernelRegistry.Selected} ({CpuLinear.Simd.KernelRegistry.SelectionReason})"),
+            ("Kernel paths accelerated", string.Join(", ", CpuLinear.Simd.KernelRegistry.Accelerated)),
         };
         foreach (string device in ComputeBackends.DescribeDevices())
         {

@@ -8,6 +8,8 @@ using CpuLinear.Cli.Evolution;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Networks;
+using CpuLinear.Optimization;
+using CpuLinear.Scoring;
 using CpuLinear.Training;
 using Spectre.Console;
 

@@ -5,6 +5,8 @@ using CpuLinear.Checkpoints;
 using CpuLinear.Cli.Evolution;
 using CpuLinear.Data;
 using CpuLinear.Networks;
+using CpuLinear.Optimization;
+using CpuLinear.Scoring;
 using CpuLinear.Training;
 using Spectre.Console;
 

@@ -4,6 +4,7 @@ using CpuLinear.Checkpoints;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Networks;
+using CpuLinear.Scoring;
 using CpuLinear.Training;
 using Spectre.Console;
 

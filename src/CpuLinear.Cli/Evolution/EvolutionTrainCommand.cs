@@ -6,6 +6,7 @@ using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Gpu;
 using CpuLinear.Networks;
+using CpuLinear.Scoring;
 using CpuLinear.Training;
 using Spectre.Console;
 

@@ -1,5 +1,6 @@
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Networks;
+using CpuLinear.Scoring;
 using CpuLinear.Training;
 
 namespace CpuLinear.Backends;

@@ -1,4 +1,5 @@
 using CommunityToolkit.HighPerformance.Buffers;
+using CpuLinear.Randomness;
 
 namespace CpuLinear.Data;
 

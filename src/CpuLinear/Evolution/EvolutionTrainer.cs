@@ -5,8 +5,10 @@ using CpuLinear.Backends;
 using CpuLinear.Data;
 using CpuLinear.Kernels;
 using CpuLinear.Networks;
+using CpuLinear.Optimization;
 using CpuLinear.Parallelism;
 using CpuLinear.Randomness;
+using CpuLinear.Scoring;
 using CpuLinear.Training;
 
 namespace CpuLinear.Evolution;

@@ -2,6 +2,7 @@ using CommunityToolkit.HighPerformance;
 using CpuLinear.Kernels;
 using CpuLinear.Networks;
 using CpuLinear.Randomness;
+using CpuLinear.Simd;
 
 namespace CpuLinear.Evolution;
 

@@ -1,3 +1,5 @@
+using CpuLinear.Simd;
+
 namespace CpuLinear.Kernels;
 
 /// <summary>

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using CpuLinear.Simd;
 
 namespace CpuLinear.Kernels;
 
@@ -20,21 +20,8 @@ public static class DeadZone
     {
         fixed (float* p = values)
         {
-            switch (path)
-            {
-                case KernelPath.Vector512:
-                    Apply<Gemm.Vector512Lanes, Vector512<float>>(p, values.Length, threshold);
-                    break;
-                case KernelPath.Vector256:
-                    Apply<Gemm.Vector256Lanes, Vector256<float>>(p, values.Length, threshold);
-                    break;
-                case KernelPath.Vector128:
-                    Apply<Gemm.Vector128Lanes, Vector128<float>>(p, values.Length, threshold);
-                    break;
-                default:
-                    Apply<Gemm.ScalarLanes, float>(p, values.Length, threshold);
-                    break;
-            }
+            var kernel = new ApplyKernel(p, values.Length, threshold);
+            LaneDispatch.Run(path, ref kernel);
         }
     }
 
@@ -71,21 +58,8 @@ public static class DeadZone
         fixed (float* py = y)
         fixed (float* pd = destination)
         {
-            switch (path)
-            {
-                case KernelPath.Vector512:
-                    Add<Gemm.Vector512Lanes, Vector512<float>>(px, py, pd, destination.Length, thresholds);
-                    break;
-                case KernelPath.Vector256:
-                    Add<Gemm.Vector256Lanes, Vector256<float>>(px, py, pd, destination.Length, thresholds);
-                    break;
-                case KernelPath.Vector128:
-                    Add<Gemm.Vector128Lanes, Vector128<float>>(px, py, pd, destination.Length, thresholds);
-                    break;
-                default:
-                    Add<Gemm.ScalarLanes, float>(px, py, pd, destination.Length, thresholds);
-                    break;
-            }
+            var kernel = new AddKernel(px, py, pd, destination.Length, thresholds);
+            LaneDispatch.Run(path, ref kernel);
         }
     }
 
@@ -104,21 +78,8 @@ public static class DeadZone
         fixed (float* px = x)
         fixed (float* pd = destination)
         {
-            switch (path)
-            {
-                case KernelPath.Vector512:
-                    Scale<Gemm.Vector512Lanes, Vector512<float>>(px, pd, destination.Length, factor, threshold);
-                    break;
-                case KernelPath.Vector256:
-                    Scale<Gemm.Vector256Lanes, Vector256<float>>(px, pd, destination.Length, factor, threshold);
-                    break;
-                case KernelPath.Vector128:
-                    Scale<Gemm.Vector128Lanes, Vector128<float>>(px, pd, destination.Length, factor, threshold);
-                    break;
-                default:
-                    Scale<Gemm.ScalarLanes, float>(px, pd, destination.Length, factor, threshold);
-                    break;
-            }
+            var kernel = new ScaleKernel(px, pd, destination.Length, factor, threshold);
+            LaneDispatch.Run(path, ref kernel);
         }
     }
 
@@ -136,8 +97,8 @@ public static class DeadZone
 
         for (; i < length; i++)
         {
-            float sum = Gemm.ScalarLanes.DeadZone(x[i], t.X) + Gemm.ScalarLanes.DeadZone(y[i], t.Y);
-            destination[i] = Gemm.ScalarLanes.DeadZone(sum, t.Sum);
+            float sum = ScalarLanes.DeadZone(x[i], t.X) + ScalarLanes.DeadZone(y[i], t.Y);
+            destination[i] = ScalarLanes.DeadZone(sum, t.Sum);
         }
     }
 
@@ -154,7 +115,7 @@ public static class DeadZone
 
         for (; i < length; i++)
         {
-            destination[i] = Gemm.ScalarLanes.DeadZone(x[i], threshold) * factor;
+            destination[i] = ScalarLanes.DeadZone(x[i], threshold) * factor;
         }
     }
 
@@ -171,7 +132,28 @@ public static class DeadZone
 
         for (; i < length; i++)
         {
-            values[i] = Gemm.ScalarLanes.DeadZone(values[i], threshold);
+            values[i] = ScalarLanes.DeadZone(values[i], threshold);
         }
+    }
+
+    private readonly unsafe struct ApplyKernel(float* values, int length, float threshold) : ILaneKernel
+    {
+        public void Run<TLanes, TVector>()
+            where TLanes : struct, IFloatLanes<TVector>
+            where TVector : unmanaged => Apply<TLanes, TVector>(values, length, threshold);
+    }
+
+    private readonly unsafe struct AddKernel(float* x, float* y, float* destination, int length, (float X, float Y, float Sum) thresholds) : ILaneKernel
+    {
+        public void Run<TLanes, TVector>()
+            where TLanes : struct, IFloatLanes<TVector>
+            where TVector : unmanaged => Add<TLanes, TVector>(x, y, destination, length, thresholds);
+    }
+
+    private readonly unsafe struct ScaleKernel(float* x, float* destination, int length, float factor, float threshold) : ILaneKernel
+    {
+        public void Run<TLanes, TVector>()
+            where TLanes : struct, IFloatLanes<TVector>
+            where TVector : unmanaged => Scale<TLanes, TVector>(x, destination, length, factor, threshold);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using CpuLinear.Parallelism;
+using CpuLinear.Simd;
 
 namespace CpuLinear.Kernels;
 

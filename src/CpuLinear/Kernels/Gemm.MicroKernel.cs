@@ -1,3 +1,4 @@
+using CpuLinear.Simd;
 using System.Runtime.CompilerServices;
 
 namespace CpuLinear.Kernels;

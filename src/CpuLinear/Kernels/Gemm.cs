@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using CommunityToolkit.HighPerformance;
+using CpuLinear.Simd;
 
 namespace CpuLinear.Kernels;
 
@@ -153,21 +154,8 @@ public static partial class Gemm
     private static void Run<TEpilogue>(Problem problem, TEpilogue epilogue, EngineSettings settings)
         where TEpilogue : struct, IGemmEpilogue
     {
-        switch (NarrowForWidth(settings.ResolvedPath, problem.N))
-        {
-            case KernelPath.Vector512:
-                Run<Vector512Lanes, Vector512<float>, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
-                break;
-            case KernelPath.Vector256:
-                Run<Vector256Lanes, Vector256<float>, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
-                break;
-            case KernelPath.Vector128:
-                Run<Vector128Lanes, Vector128<float>, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
-                break;
-            default:
-                Run<ScalarLanes, float, TEpilogue>(problem, epilogue, settings.ResolvedThreads);
-                break;
-        }
+        var kernel = new RunKernel<TEpilogue>(problem, epilogue, settings.ResolvedThreads);
+        LaneDispatch.Run(NarrowForWidth(settings.ResolvedPath, problem.N), ref kernel);
     }
 
     /// <summary>
@@ -241,5 +229,13 @@ public static partial class Gemm
         public float* UpdateCoefficients { get; init; }
 
         public float* UpdateRows { get; init; }
+    }
+
+    private readonly struct RunKernel<TEpilogue>(Problem problem, TEpilogue epilogue, int threads) : ILaneKernel
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        public void Run<TLanes, TVector>()
+            where TLanes : struct, IFloatLanes<TVector>
+            where TVector : unmanaged => Gemm.Run<TLanes, TVector, TEpilogue>(problem, epilogue, threads);
     }
 }

@@ -1,3 +1,4 @@
+using CpuLinear.Simd;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -84,21 +85,8 @@ public static class WeightedRowSum
             }
 
             var p = new Pointers(s, (float**)terms, w, v, b, o, g);
-            switch (path)
-            {
-                case KernelPath.Vector512:
-                    Run<Gemm.Vector512Lanes, Vector512<float>>(p, args, height);
-                    break;
-                case KernelPath.Vector256:
-                    Run<Gemm.Vector256Lanes, Vector256<float>>(p, args, height);
-                    break;
-                case KernelPath.Vector128:
-                    Run<Gemm.Vector128Lanes, Vector128<float>>(p, args, height);
-                    break;
-                default:
-                    Run<Gemm.ScalarLanes, float>(p, args, height);
-                    break;
-            }
+            var kernel = new RunKernel(p, args, height);
+            LaneDispatch.Run(path, ref kernel);
         }
     }
 
@@ -208,11 +196,11 @@ public static class WeightedRowSum
             float acc = shared[c];
             for (int u = 0; u < terms; u++)
             {
-                acc = Gemm.ScalarLanes.FusedMultiplyAdd(p.Terms[u][c], weights[u], acc);
+                acc = ScalarLanes.FusedMultiplyAdd(p.Terms[u][c], weights[u], acc);
             }
 
-            float sum = Gemm.ScalarLanes.DeadZone(acc, a.InputThreshold) + p.Bias[c];
-            output[c] = Gemm.ScalarLanes.DeadZone(sum, a.OutputThreshold);
+            float sum = ScalarLanes.DeadZone(acc, a.InputThreshold) + p.Bias[c];
+            output[c] = ScalarLanes.DeadZone(sum, a.OutputThreshold);
         }
     }
 
@@ -235,5 +223,12 @@ public static class WeightedRowSum
     {
         public readonly float* Shared = shared, RowWeights = rowWeights, FactorWeights = factorWeights, Bias = bias, Row = row, Gathered = gathered;
         public readonly float** Terms = terms;
+    }
+
+    private readonly struct RunKernel(Pointers pointers, Arguments arguments, int height) : ILaneKernel
+    {
+        public void Run<TLanes, TVector>()
+            where TLanes : struct, IFloatLanes<TVector>
+            where TVector : unmanaged => WeightedRowSum.Run<TLanes, TVector>(pointers, arguments, height);
     }
 }

@@ -1,6 +1,9 @@
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Kernels;
 using CpuLinear.Networks;
+using CpuLinear.Optimization;
+using CpuLinear.Randomness;
+using CpuLinear.Scoring;
 
 namespace CpuLinear.Training;
 

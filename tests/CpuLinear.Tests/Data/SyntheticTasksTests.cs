@@ -1,4 +1,5 @@
 using CpuLinear.Data;
+using CpuLinear.Randomness;
 
 namespace CpuLinear.Tests.Data;
 

@@ -2,6 +2,7 @@ using CpuLinear.Checkpoints;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Networks;
+using CpuLinear.Scoring;
 using CpuLinear.Tests.Data;
 using CpuLinear.Training;
 

@@ -2,6 +2,7 @@ using CommunityToolkit.HighPerformance;
 using CpuLinear.Evolution;
 using CpuLinear.Kernels;
 using CpuLinear.Networks;
+using CpuLinear.Simd;
 
 namespace CpuLinear.Tests.Evolution;
 

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using CpuLinear.Kernels;
+using CpuLinear.Simd;
 
 namespace CpuLinear.Tests.Kernels;
 

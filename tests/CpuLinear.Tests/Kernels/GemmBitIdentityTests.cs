@@ -1,5 +1,6 @@
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Kernels;
+using CpuLinear.Simd;
 
 namespace CpuLinear.Tests.Kernels;
 

@@ -3,6 +3,7 @@ using CpuLinear.Kernels;
 using CpuLinear.Networks;
 using CpuLinear.Data;
 using CpuLinear.Randomness;
+using CpuLinear.Simd;
 using CpuLinear.Tests.Data;
 using CpuLinear.Training;
 

@@ -1,3 +1,4 @@
+using CpuLinear.Demos;
 using CpuLinear.Numerics;
 
 namespace CpuLinear.Tests.Numerics;

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using CpuLinear.Numerics;
 
 using CpuLinear.Kernels;
+using CpuLinear.Simd;
 
 namespace CpuLinear.Tests.Numerics;
 

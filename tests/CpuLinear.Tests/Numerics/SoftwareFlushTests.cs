@@ -1,6 +1,7 @@
 using CpuLinear.Numerics;
 
 using CpuLinear.Kernels;
+using CpuLinear.Simd;
 
 namespace CpuLinear.Tests.Numerics;
 

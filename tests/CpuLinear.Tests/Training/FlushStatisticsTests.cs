@@ -1,6 +1,7 @@
 using CommunityToolkit.HighPerformance.Buffers;
 using CpuLinear.Data;
 using CpuLinear.Networks;
+using CpuLinear.Scoring;
 using CpuLinear.Training;
 
 namespace CpuLinear.Tests.Training;

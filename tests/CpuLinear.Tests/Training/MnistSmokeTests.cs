@@ -1,5 +1,6 @@
 using CpuLinear.Data;
 using CpuLinear.Networks;
+using CpuLinear.Scoring;
 using CpuLinear.Tests.Data;
 using CpuLinear.Training;
 

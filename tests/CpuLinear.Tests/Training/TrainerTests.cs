@@ -1,5 +1,7 @@
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Networks;
+using CpuLinear.Optimization;
+using CpuLinear.Randomness;
 using CpuLinear.Training;
 
 namespace CpuLinear.Tests.Training;

@@ -1,4 +1,4 @@
-namespace CpuLinear.Kernels;
+namespace CpuLinear.Simd;
 
 /// <summary>
 /// The instruction-set paths a CpuLinear kernel can run on, from the narrowest to the widest.

@@ -1,4 +1,4 @@
-namespace CpuLinear.Numerics;
+namespace CpuLinear.Demos;
 
 /// <summary>Who computed a <see cref="FloatDemoResult"/>.</summary>
 public enum FloatDemoSource

@@ -1,6 +1,6 @@
 using CpuLinear.Networks;
 
-namespace CpuLinear.Training;
+namespace CpuLinear.Scoring;
 
 /// <summary>
 /// The executors that evaluate a network: the one place the command line and the trainers choose them.

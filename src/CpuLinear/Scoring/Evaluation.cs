@@ -2,7 +2,7 @@ using CommunityToolkit.HighPerformance;
 using CpuLinear.Data;
 using CpuLinear.Networks;
 
-namespace CpuLinear.Training;
+namespace CpuLinear.Scoring;
 
 /// <summary>
 /// Accuracy and loss of a network on a split, under whatever float rules <see cref="IForwardExecutor"/>

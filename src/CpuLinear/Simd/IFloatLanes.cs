@@ -1,4 +1,4 @@
-namespace CpuLinear.Kernels;
+namespace CpuLinear.Simd;
 
 /// <summary>
 /// The handful of lane-wise operations the kernels need, implemented once per vector width

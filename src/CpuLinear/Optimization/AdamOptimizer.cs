@@ -1,4 +1,4 @@
-namespace CpuLinear.Training;
+namespace CpuLinear.Optimization;
 
 /// <summary>
 /// Adam over one flat parameter vector. Every element is updated on its own with the same float32

@@ -1,4 +1,4 @@
-namespace CpuLinear.Training;
+namespace CpuLinear.Scoring;
 
 /// <summary>How much of one layer lives in the flush: what <see cref="FlushStatistics.Measure"/> reports per layer.</summary>
 /// <param name="Layer">Layer index, 0 = the first hidden layer.</param>

@@ -1,4 +1,4 @@
-namespace CpuLinear.Numerics;
+namespace CpuLinear.Kernels;
 
 public static partial class SoftwareFlush
 {

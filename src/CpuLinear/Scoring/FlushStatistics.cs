@@ -2,7 +2,7 @@ using CommunityToolkit.HighPerformance;
 using CpuLinear.Data;
 using CpuLinear.Networks;
 
-namespace CpuLinear.Training;
+namespace CpuLinear.Scoring;
 
 /// <summary>
 /// Measures, layer by layer, how often the <see cref="FloatSemantics.FtzElementwise"/> network's dead zones

@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-using CpuLinear.Kernels;
+using CpuLinear.Simd;
 
-namespace CpuLinear.Numerics;
+namespace CpuLinear.Kernels;
 
 /// <summary>
 /// Flush-to-zero and denormals-are-zero done in managed code by compare and select, bit-identical to what

@@ -1,4 +1,4 @@
-namespace CpuLinear.Training;
+namespace CpuLinear.Optimization;
 
 /// <summary>Adam's constants (Kingma and Ba 2015); the defaults are the paper's and TensorFlow's.</summary>
 public sealed record AdamSettings

@@ -1,4 +1,4 @@
-namespace CpuLinear.Training;
+namespace CpuLinear.Optimization;
 
 /// <summary>
 /// Constant learning rate, then step decay: <c>lr · factor^k</c> after the k-th decay epoch. The default

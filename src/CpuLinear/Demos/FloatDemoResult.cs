@@ -1,4 +1,6 @@
-namespace CpuLinear.Numerics;
+using CpuLinear.Numerics;
+
+namespace CpuLinear.Demos;
 
 /// <summary>One expression of <see cref="FloatDemo"/> evaluated under one float mode.</summary>
 /// <param name="Expression">The expression, e.g. <c>(a+b)·c</c>.</param>

@@ -1,6 +1,6 @@
 using CpuLinear.Randomness;
 
-namespace CpuLinear.Training;
+namespace CpuLinear.Randomness;
 
 /// <summary>The order examples are visited in during one epoch: a seeded shuffle, the same on every platform.</summary>
 public static class MinibatchOrder

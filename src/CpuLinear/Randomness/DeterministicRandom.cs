@@ -1,4 +1,4 @@
-namespace CpuLinear.Data;
+namespace CpuLinear.Randomness;
 
 /// <summary>
 /// SplitMix64: a counter-based generator whose output is a fixed function of (seed, stream, index), so

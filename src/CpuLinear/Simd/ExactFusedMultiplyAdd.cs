@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace CpuLinear.Kernels;
+namespace CpuLinear.Simd;
 
 /// <summary>
 /// A correctly rounded float32 <c>a·b + c</c> for x86 CPUs without the FMA instruction set (or with it

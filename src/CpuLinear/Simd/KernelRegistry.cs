@@ -1,6 +1,6 @@
 using System.Runtime.Intrinsics;
 
-namespace CpuLinear.Kernels;
+namespace CpuLinear.Simd;
 
 /// <summary>
 /// Chooses the kernel path once per process. The choice can be forced with the environment variable

@@ -1,6 +1,6 @@
 using CommunityToolkit.HighPerformance;
 
-namespace CpuLinear.Training;
+namespace CpuLinear.Scoring;
 
 /// <summary>Softmax cross-entropy on logit rows: the loss, its gradient and the argmax hits.</summary>
 /// <remarks>

@@ -1,6 +1,8 @@
+using CpuLinear.Kernels;
+using CpuLinear.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace CpuLinear.Numerics;
+namespace CpuLinear.Demos;
 
 /// <summary>
 /// The arithmetic of the blog (SCIENCE.md §1) and a few more expressions near <c>min = 2^-126</c>, each evaluated

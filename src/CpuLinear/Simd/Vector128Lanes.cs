@@ -1,0 +1,37 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Vec = System.Runtime.Intrinsics.Vector128<float>;
+using VecOps = System.Runtime.Intrinsics.Vector128;
+
+namespace CpuLinear.Simd;
+
+/// <summary>128-bit lanes (SSE on x86-64, AdvSimd on ARM64): 4 floats per vector.</summary>
+internal readonly unsafe struct Vector128Lanes : IFloatLanes<Vec>
+{
+    public static int Count => Vec.Count;
+
+    public static Vec Zero => Vec.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec Load(float* source) => VecOps.Load(source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vec value, float* destination) => value.Store(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec Broadcast(float value) => VecOps.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec FusedMultiplyAdd(Vec a, Vec b, Vec c) =>
+        KernelRegistry.HasHardwareFusedMultiplyAdd ? VecOps.FusedMultiplyAdd(a, b, c) : ExactFusedMultiplyAdd.Vector(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec Add(Vec a, Vec b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec Multiply(Vec a, Vec b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec DeadZone(Vec value, Vec threshold) =>
+        VecOps.ConditionalSelect(VecOps.LessThan(VecOps.Abs(value), threshold), value & VecOps.Create(-0f), value);
+}

@@ -1,0 +1,40 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Vec = System.Runtime.Intrinsics.Vector256<float>;
+using VecOps = System.Runtime.Intrinsics.Vector256;
+
+namespace CpuLinear.Simd;
+
+/// <summary>256-bit lanes (AVX2 + FMA3): 8 floats per vector.</summary>
+internal readonly unsafe struct Vector256Lanes : IFloatLanes<Vec>
+{
+    public static int Count => Vec.Count;
+
+    public static Vec Zero => Vec.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec Load(float* source) => VecOps.Load(source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vec value, float* destination) => value.Store(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec Broadcast(float value) => VecOps.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec FusedMultiplyAdd(Vec a, Vec b, Vec c) => System.Runtime.Intrinsics.X86.Fma.IsSupported
+        ? VecOps.FusedMultiplyAdd(a, b, c)
+        : VecOps.Create(
+            Vector128Lanes.FusedMultiplyAdd(a.GetLower(), b.GetLower(), c.GetLower()),
+            Vector128Lanes.FusedMultiplyAdd(a.GetUpper(), b.GetUpper(), c.GetUpper()));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec Add(Vec a, Vec b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec Multiply(Vec a, Vec b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec DeadZone(Vec value, Vec threshold) =>
+        VecOps.ConditionalSelect(VecOps.LessThan(VecOps.Abs(value), threshold), value & VecOps.Create(-0f), value);
+}
