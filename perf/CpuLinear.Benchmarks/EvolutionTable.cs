@@ -6,6 +6,7 @@ using CpuLinear.Evolution;
 using CpuLinear.Kernels;
 using CpuLinear.Networks;
 using CpuLinear.Randomness;
+using CpuLinear.Training;
 
 namespace CpuLinear.Benchmarks;
 

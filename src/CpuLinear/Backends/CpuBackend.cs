@@ -150,7 +150,6 @@ public sealed class CpuBackend : IComputeBackend
         var back = new float[rows * widest];
         var logits = new float[rows * net.Outputs];
         var bias = new float[widest];
-        (float inner, float outer) = FusedExecutor.Thresholds(net, 0);
         var member = new NetworkParameters(net, MemberBuffer(count));
         for (int p = 0; p < population; p++)
         {
@@ -162,26 +161,10 @@ public sealed class CpuBackend : IComputeBackend
                 Kernels.Gemm.Multiply(inputs, a, new Span2D<float>(projection, rows, rank), _settings);
             }
 
-            ReadOnlySpan<float> b = factorsB.Slice(q * rank * width, rank * width);
-            Span<float> flushed = bias.AsSpan(0, width);
-            member.Bias(0).CopyTo(flushed);
-            Kernels.DeadZone.Apply(flushed, inner, _settings.ResolvedPath);
             float[] first = net.LayerCount == 1 ? logits : front;
-            for (int r = 0; r < rows; r++)
-            {
-                Span<float> h = first.AsSpan(r * width, width);
-                shared.AsSpan(r * width, width).CopyTo(h);
-                for (int t = 0; t < rank; t++)
-                {
-                    float c = scales[p] * projection[(r * rank) + t];
-                    for (int j = 0; j < width; j++)
-                    {
-                        h[j] = MathF.FusedMultiplyAdd(c, b[(t * width) + j], h[j]);
-                    }
-                }
-
-                Kernels.DeadZone.AddBias(h, flushed, inner, outer, _settings.ResolvedPath);
-            }
+            LowRankFirstLayer.Apply(
+                net, shared, projection, factorsB.Slice(q * rank * width, rank * width), rank, scales[p], member.Bias(0), bias,
+                new Span2D<float>(first, 0, rows, width, 0), _settings.ResolvedPath);
 
             float[] source = first, destination = back;
             for (int l = 1; l < net.LayerCount; l++)

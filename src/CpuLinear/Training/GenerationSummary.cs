@@ -1,4 +1,4 @@
-namespace CpuLinear.Evolution;
+namespace CpuLinear.Training;
 
 /// <summary>
 /// What one generation measured on its minibatch. Fitness is −(mean softmax cross-entropy): higher is better.

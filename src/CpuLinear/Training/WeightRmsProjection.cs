@@ -1,6 +1,6 @@
 using CpuLinear.Networks;
 
-namespace CpuLinear.Evolution;
+namespace CpuLinear.Training;
 
 /// <summary>
 /// Holds each hidden layer's weight scale at its initial value: after an ES update, the weights of every layer

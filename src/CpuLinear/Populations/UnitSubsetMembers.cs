@@ -1,10 +1,10 @@
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Kernels;
 using CpuLinear.Networks;
-using CpuLinear.Randomness;
+using CpuLinear.Simd;
 using CpuLinear.Simd;
 
-namespace CpuLinear.Evolution;
+namespace CpuLinear.Populations;
 
 /// <summary>
 /// Evaluates an ES population whose members perturb only k of the first layer's hidden units (plus rank-r
@@ -32,14 +32,14 @@ namespace CpuLinear.Evolution;
 /// this mode runs on the CPU engine only.
 /// </para>
 /// </remarks>
-internal sealed class UnitSubsetPopulation
+internal sealed class UnitSubsetMembers
 {
     private readonly NetworkArchitecture _net;
     private readonly int _rank, _units, _width, _next;
     private float[] _firstProduct = [], _firstActivation = [], _secondProduct = [], _firstBias = [];
 
     /// <summary>Members perturb <paramref name="units"/> first-layer units; the network needs at least two layers.</summary>
-    public UnitSubsetPopulation(NetworkArchitecture net, int rank, int units)
+    public UnitSubsetMembers(NetworkArchitecture net, int rank, int units)
     {
         if (net.LayerCount < 2)
         {
@@ -56,62 +56,9 @@ internal sealed class UnitSubsetPopulation
     /// <summary>Units each pair perturbs.</summary>
     public int Units => _units;
 
-    /// <summary>
-    /// Pair (seed, g, j)'s units in increasing order; a partial Fisher–Yates shuffle of a Philox stream, so the
-    /// set is a pure function of (seed, g, j).
-    /// </summary>
-    public void ChooseUnits(ulong seed, long generation, int pair, Span<int> order, Span<int> units)
-    {
-        for (int i = 0; i < _width; i++)
-        {
-            order[i] = i;
-        }
-
-        ulong stream = CounterRandom.StreamOf(0xE5_5E1E, (ulong)generation, (ulong)pair);
-        for (int i = 0; i < _units; i++)
-        {
-            var (x0, x1, _, _) = Philox4x32.Block(seed, stream, (ulong)i);
-            int pick = i + (int)(((((ulong)x1 << 32) | x0) % (ulong)(_width - i)));
-            (order[i], order[pick]) = (order[pick], order[i]);
-        }
-
-        order[.._units].CopyTo(units);
-        units[.._units].Sort();
-    }
-
-    /// <summary>
-    /// Restricts a pair's first-layer noise to its units: B₁ (rank x width) and the bias noise become zero
-    /// elsewhere and are scaled by √(width/k) on the units, so E[εεᵀ] stays the identity.
-    /// </summary>
-    public void MaskFirstLayerNoise(Span<float> factorB, Span<float> biasNoise, ReadOnlySpan<int> units, Span<float> kept)
-    {
-        float scale = MathF.Sqrt(_width / (float)_units);
-        for (int t = 0; t < _rank; t++)
-        {
-            Span<float> row = factorB.Slice(t * _width, _width);
-            for (int u = 0; u < _units; u++)
-            {
-                kept[u] = row[units[u]];
-            }
-
-            row.Clear();
-            for (int u = 0; u < _units; u++)
-            {
-                row[units[u]] = kept[u] * scale;
-            }
-        }
-
-        for (int u = 0; u < _units; u++)
-        {
-            kept[u] = biasNoise[units[u]];
-        }
-
-        biasNoise.Clear();
-        for (int u = 0; u < _units; u++)
-        {
-            biasNoise[units[u]] = kept[u] * scale;
-        }
-    }
+    /// <summary>Whether this serves members of <paramref name="net"/> at <paramref name="rank"/> with <paramref name="units"/> units.</summary>
+    public bool Matches(NetworkArchitecture net, int rank, int units) =>
+        ReferenceEquals(net, _net) && rank == _rank && Math.Clamp(units, 1, _width) == _units;
 
     /// <summary>
     /// θ's shared work for the generation, with every core: x·W₁ (raw), H₁ = D_out(D_in(x·W₁) + D_in(b₁)) and H₁·W₂.
@@ -239,8 +186,6 @@ internal sealed class UnitSubsetPopulation
         private readonly int _rank = rank;
         private float[] _delta = [], _update = [];
 
-        public readonly int[] Order = new int[net.Widths[1]];
-        public readonly float[] Kept = new float[net.Widths[1]];
         public readonly float[] UnitBias = new float[net.Widths[1]];
         public readonly float[] SecondBias = new float[net.Widths[2]];
         public readonly float[] Units = new float[net.Widths[1]];

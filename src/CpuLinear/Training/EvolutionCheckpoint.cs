@@ -1,8 +1,9 @@
 using System.Globalization;
 using CpuLinear.Checkpoints;
+using CpuLinear.Evolution;
 using CpuLinear.Networks;
 
-namespace CpuLinear.Evolution;
+namespace CpuLinear.Training;
 
 /// <summary>
 /// ES state in the project's safetensors checkpoint: θ, Adam m and v as tensors; the generation (schedule
@@ -52,8 +53,8 @@ public static class EvolutionCheckpoint
     /// <exception cref="ArgumentException">The checkpoint was not written by the ES trainer or lacks its state.</exception>
     /// <param name="checkpoint">An ES checkpoint.</param>
     /// <param name="engine">Threads and kernel path of the CPU work.</param>
-    /// <param name="backend">Where the population is evaluated (see <see cref="EvolutionTrainer"/>); null for the CPU engine.</param>
-    public static EvolutionTrainer Resume(Checkpoint checkpoint, EngineSettings? engine = null, Backends.IComputeBackend? backend = null)
+    /// <param name="evaluator">Where the population is evaluated (see <see cref="EvolutionTrainer"/>); null for the CPU engine.</param>
+    public static EvolutionTrainer Resume(Checkpoint checkpoint, EngineSettings? engine = null, Populations.IPopulationEvaluator? evaluator = null)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         if (checkpoint.Trainer != TrainerName || checkpoint.AdamFirstMoment is null || checkpoint.AdamSecondMoment is null)
@@ -62,7 +63,7 @@ public static class EvolutionCheckpoint
         }
 
         EvolutionSettings settings = SettingsOf(checkpoint);
-        var trainer = new EvolutionTrainer(checkpoint.Parameters.Clone(), settings, engine, backend);
+        var trainer = new EvolutionTrainer(checkpoint.Parameters.Clone(), settings, engine, evaluator);
         trainer.Restore(checkpoint.Step, checkpoint.AdamFirstMoment, checkpoint.AdamSecondMoment, Integer(checkpoint, "es_adam_step"));
         return trainer;
     }

@@ -1,0 +1,169 @@
+using CpuLinear.Optimization;
+
+namespace CpuLinear.Evolution;
+
+/// <summary>
+/// OpenAI-ES with antithetic pairs, centered ranks and Adam, as an ask/tell loop that knows nothing of how or
+/// where members are evaluated: <see cref="Ask"/> names a generation's members, the caller evaluates them however
+/// it likes (a function, the CPU engine, a GPU, other machines), and <see cref="Tell"/> takes their fitnesses
+/// back and updates θ.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Fitness sign:</b> higher is better; ES <i>maximises</i> fitness (a network's fitness is the negated mean
+/// loss). The update is Adam on the direction −ĝ + λθ, where ĝ = Σⱼ (rank⁺ⱼ − rank⁻ⱼ)·εⱼ / (2·pairs) with centered
+/// ranks in [−0.5, 0.5] and λ = <see cref="EvolutionSettings.WeightDecay"/>.
+/// </para>
+/// <para>
+/// <b>Determinism:</b> member m of generation g is θ ± σ(g)·εⱼ (j = m / 2, + for even m) with εⱼ a pure function of
+/// (seed, g, j); ĝ sums pairs in index order. Given the same fitnesses, θ after any generation has the same bits
+/// whatever the thread count, and a strategy restored from (θ, Adam state, generation) continues with the same bits.
+/// </para>
+/// <para>
+/// <b>Thread-safety:</b> one caller at a time drives Ask and Tell. Between them the noise may be read by any
+/// number of threads; the strategy's own work (drawing noise, combining it) runs on the engine's threads.
+/// <see cref="EvolutionSettings.BatchSize"/> and <see cref="EvolutionSettings.FixedWeightRms"/> are read by the
+/// network trainer, not here.
+/// </para>
+/// </remarks>
+public sealed class EvolutionStrategy
+{
+    private readonly EngineSettings _engine;
+    private readonly double[] _fitness;
+    private readonly float[] _shaped;
+    private readonly float[] _weights;
+    private readonly float[] _gradient;
+    private GenerationRequest? _asked;
+
+    /// <summary>Starts (or continues) ES from <paramref name="theta"/>, which is updated in place.</summary>
+    /// <param name="theta">θ, updated in place by <see cref="Tell"/>.</param>
+    /// <param name="settings">Pairs, σ and step-size schedules, weight decay, seed and generations.</param>
+    /// <param name="noise">The members' kind; its pairs and seed must match the settings. Null: full rank over θ.</param>
+    /// <param name="engine">Threads and kernel path of the strategy's own work.</param>
+    /// <exception cref="ArgumentException">The settings are invalid or the noise does not match them or θ.</exception>
+    public EvolutionStrategy(float[] theta, EvolutionSettings settings, PopulationNoise? noise = null, EngineSettings? engine = null)
+    {
+        ArgumentNullException.ThrowIfNull(theta);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        _engine = engine ?? EngineSettings.Default;
+        noise ??= new FullRankNoise(theta.Length, settings.Pairs, settings.Seed, _engine);
+        if (noise.ParameterCount != theta.Length || noise.Pairs != settings.Pairs || noise.Seed != settings.Seed)
+        {
+            throw new ArgumentException(
+                $"The noise is for {noise.Pairs} pairs over {noise.ParameterCount} parameters with seed {noise.Seed}; θ has {theta.Length} and the settings say {settings.Pairs} pairs, seed {settings.Seed}.",
+                nameof(noise));
+        }
+
+        Theta = theta;
+        Settings = settings;
+        Noise = noise;
+        Optimizer = new AdamOptimizer(theta.Length);
+        _fitness = new double[2 * settings.Pairs];
+        _shaped = new float[2 * settings.Pairs];
+        _weights = new float[settings.Pairs];
+        _gradient = new float[theta.Length];
+    }
+
+    /// <summary>θ, updated in place by <see cref="Tell"/>.</summary>
+    public float[] Theta { get; }
+
+    /// <summary>The run's settings.</summary>
+    public EvolutionSettings Settings { get; }
+
+    /// <summary>The members' noise (and so their kind).</summary>
+    public PopulationNoise Noise { get; }
+
+    /// <summary>Adam's state; its step counts the updates made so far.</summary>
+    public AdamOptimizer Optimizer { get; }
+
+    /// <summary>The next generation to run (= generations told so far).</summary>
+    public long Generation { get; private set; }
+
+    /// <summary>Whether all of <see cref="EvolutionSettings.Generations"/> have been told.</summary>
+    public bool Finished => Generation >= Settings.Generations;
+
+    /// <summary>Members per generation (2 · pairs).</summary>
+    public int PopulationSize => _fitness.Length;
+
+    /// <summary>The fitnesses last passed to <see cref="Tell"/>, by member index.</summary>
+    public ReadOnlySpan<double> Fitness => _fitness;
+
+    /// <summary>
+    /// Names the members of generation <see cref="Generation"/>: draws their noise (once; asking again returns the
+    /// same request) and gives σ and the step size of that generation.
+    /// </summary>
+    public GenerationRequest Ask()
+    {
+        if (_asked is { } asked && asked.Generation == Generation)
+        {
+            return asked;
+        }
+
+        long g = Generation;
+        Noise.Draw(g, _engine);
+        _asked = new GenerationRequest(g, Settings.SigmaAt(g), Settings.LearningRateAt(g), Noise);
+        return _asked;
+    }
+
+    /// <summary>
+    /// Takes generation <see cref="Generation"/>'s fitnesses (member m at index m; higher is better), shapes them
+    /// into centered ranks, estimates the gradient, updates θ and Adam's state and advances the generation.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The generation was not asked for.</exception>
+    /// <exception cref="ArgumentException">The fitness vector has the wrong length or a NaN.</exception>
+    public void Tell(ReadOnlySpan<double> fitness)
+    {
+        if (_asked is null || _asked.Generation != Generation)
+        {
+            throw new InvalidOperationException($"Generation {Generation} was not asked for: call Ask before Tell.");
+        }
+
+        if (fitness.Length != _fitness.Length)
+        {
+            throw new ArgumentException($"Generation {Generation} has {_fitness.Length} members; got {fitness.Length} fitnesses.", nameof(fitness));
+        }
+
+        for (int m = 0; m < fitness.Length; m++)
+        {
+            if (double.IsNaN(fitness[m]))
+            {
+                throw new ArgumentException($"The fitness of member {m} of generation {Generation} is NaN.", nameof(fitness));
+            }
+        }
+
+        fitness.CopyTo(_fitness);
+        CenteredRanks.Compute(_fitness, _shaped);
+        int pairs = Settings.Pairs;
+        float inverseCount = 1f / (2 * pairs);
+        for (int j = 0; j < pairs; j++)
+        {
+            _weights[j] = (_shaped[2 * j] - _shaped[(2 * j) + 1]) * inverseCount;
+        }
+
+        Noise.Combine(_weights, _gradient, _engine);
+        float decay = Settings.WeightDecay;
+        float[] theta = Theta;
+        for (int i = 0; i < _gradient.Length; i++)
+        {
+            // Adam minimises, ES maximises fitness: step along ĝ, shrink θ by λ.
+            _gradient[i] = (decay * theta[i]) - _gradient[i];
+        }
+
+        Optimizer.Update(theta, _gradient, _asked.LearningRate);
+        Generation++;
+    }
+
+    /// <summary>Continues from a saved state: θ is already in <see cref="Theta"/>.</summary>
+    /// <param name="generation">The next generation to run.</param>
+    /// <param name="firstMoment">Adam's m.</param>
+    /// <param name="secondMoment">Adam's v.</param>
+    /// <param name="adamStep">Adam's step count.</param>
+    public void Restore(long generation, ReadOnlySpan<float> firstMoment, ReadOnlySpan<float> secondMoment, long adamStep)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(generation);
+        Optimizer.Restore(firstMoment, secondMoment, adamStep);
+        Generation = generation;
+        _asked = null;
+    }
+}
