@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using CpuLinear.Backends;
 using CpuLinear.Checkpoints;
+using CpuLinear.Cli.Commands;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Gpu;
@@ -24,7 +25,7 @@ internal static class EvolutionTrainCommand
         double elapsedBefore = 0;
         if (resume is not null)
         {
-            Checkpoint saved = SafetensorsCheckpoint.Read(resume);
+            Checkpoint saved = CheckpointFiles.Read(resume, log);
             trainer = EvolutionCheckpoint.Resume(saved, engine, backend);
             elapsedBefore = EvolutionCheckpoint.ElapsedSecondsOf(saved);
             name = Path.GetFileNameWithoutExtension(resume);
@@ -37,7 +38,7 @@ internal static class EvolutionTrainCommand
             string? init = parse.GetValue(options.Init);
             NetworkParameters parameters = init is null
                 ? NetworkParameters.Initialize(NetworkArchitecture.Default, seed)
-                : SafetensorsCheckpoint.Read(init).Parameters;
+                : CheckpointFiles.Read(init, log).Parameters;
             if (parameters.Architecture != NetworkArchitecture.Default)
             {
                 throw new ArgumentException($"--init must hold the blog's network {NetworkArchitecture.Default}; {init} holds {parameters.Architecture}.");

@@ -27,6 +27,30 @@ public sealed class TrainCommandTests() : TemporaryFolderTest("cpulinear-train-"
         Assert.Contains("dead zones on 1500 test examples (ftz-elementwise)", output);
         Assert.Matches(@"│ 0\s+│ 512\s+│ 0\.\d{4}\s+│ \d+\.\d %\s+│ \d+\s+│ \d+\s+│", output);
         Assert.Matches(@"│ 2\s+│ 10\s+│ 0\.\d{4}\s+│ \d+\.\d %", output);
+        Assert.DoesNotContain("no checksum to verify", errors);
+
+        // The same file as written before checkpoints carried a checksum (the key blanked out; JSON allows the
+        // spaces): it still evaluates, and the command says there was nothing to verify.
+        string old = Path.Combine(Folder, "old.safetensors");
+        string text = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(path));
+        string key = System.Text.RegularExpressions.Regex.Match(text, ",\"data_sha256\":\"[0-9a-f]{64}\"").Value;
+        Assert.NotEmpty(key);
+        File.WriteAllBytes(old, System.Text.Encoding.Latin1.GetBytes(text.Replace(key, new string(' ', key.Length), StringComparison.Ordinal)));
+        (exit, output, errors) = Run("evaluate", old, "--limit", "1500");
+        Assert.True(exit == 0, errors);
+        Assert.Contains($"warning: '{old}' has no data_sha256 in its metadata", errors);
+        Assert.Contains("no checksum to verify", errors);
+        Assert.Contains("│ test  │ 1500     │", output);
+
+        // One flipped bit in the data: rejected, naming the file.
+        byte[] corrupt = File.ReadAllBytes(path);
+        corrupt[^5] ^= 0x10;
+        string flipped = Path.Combine(Folder, "flipped.safetensors");
+        File.WriteAllBytes(flipped, corrupt);
+        (exit, _, errors) = Run("evaluate", flipped, "--limit", "1500");
+        Assert.Equal(1, exit);
+        Assert.StartsWith($"error: Invalid checkpoint '{flipped}' at byte offset", errors);
+        Assert.Contains("does not match its SHA-256 checksum", errors);
     }
 
     [Fact]
