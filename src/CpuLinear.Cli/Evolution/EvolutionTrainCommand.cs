@@ -15,12 +15,18 @@ namespace CpuLinear.Cli.Evolution;
 /// <summary><c>cpulinear train --method es</c>: ES on MNIST with the blog's network, resumable.</summary>
 internal static class EvolutionTrainCommand
 {
-    public static void Run(IAnsiConsole console, ParseResult parse, EvolutionOptions options, ulong seed, EngineSettings engine, string outDir, string? dataDir, int? limit, TextWriter log)
+    public static void Run(
+        IAnsiConsole console, ParseResult parse, EvolutionOptions options, ulong seed, EngineSettings engine, string outDir, string? dataDir, int? limit, TextWriter log,
+        bool overwrite = false)
     {
         using IComputeBackend? backend = EvolutionOptions.CreatePopulationBackend(parse.GetValue(options.Backend)!, engine);
-        using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = dataDir, Log = log });
         EvolutionTrainer trainer;
         string? resume = parse.GetValue(options.Resume);
+        if (resume is not null && overwrite)
+        {
+            throw new ArgumentException("--resume continues a run and --overwrite replaces one: give one of them.");
+        }
+
         string name = "es";
         double elapsedBefore = 0;
         if (resume is not null)
@@ -54,6 +60,13 @@ internal static class EvolutionTrainCommand
         var session = new EvolutionSessionOptions(
             name, outDir, parse.GetValue(options.Metrics) ?? Path.Combine(outDir, name + ".metrics.jsonl"),
             TimeLimit: minutes is { } m ? TimeSpan.FromMinutes(m) : null, EvaluationLimit: limit);
+        if (resume is null)
+        {
+            // A new run never replaces an earlier run's checkpoint nor appends to its metrics (--resume continues it).
+            RunOutputs.Claim(outDir, [session.CheckpointPath, session.MetricsPath!], overwrite, resume: session.CheckpointPath, log);
+        }
+
+        using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = dataDir, Log = log });
         EvolutionSessionResult result = EvolutionSession.Run(console, mnist, trainer, session, [0.925, 0.95, 0.967], elapsedBefore);
 
         IForwardExecutor literal = EvaluationExecutors.Reference(FloatSemantics.FtzElementwise, engine);

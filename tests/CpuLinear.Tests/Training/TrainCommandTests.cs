@@ -56,11 +56,12 @@ public sealed class TrainCommandTests() : TemporaryFolderTest("cpulinear-train-"
     [Fact]
     public void Bad_arguments_and_bad_files_are_one_line_errors()
     {
+        // Usage errors (a bad value, an unknown option, a value that does not parse) exit 2; failures at run time 1.
         (int exit, _, string errors) = Run("train", "--method", "ga");
-        Assert.Equal((1, "error: --method must be bp (backprop) or es (evolution strategies); got 'ga'."), (exit, errors.Trim()));
+        Assert.Equal((2, "error: --method must be bp (backprop) or es (evolution strategies); got 'ga'."), (exit, errors.Trim()));
 
         (exit, _, errors) = Run("train", "--method", "bp", "--gradient", "exact");
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Contains("--gradient must be straight-through, pure-linear, ftz-aware or all; got 'exact'", errors);
 
         Directory.CreateDirectory(Folder);
@@ -72,8 +73,40 @@ public sealed class TrainCommandTests() : TemporaryFolderTest("cpulinear-train-"
         Assert.DoesNotContain("   at ", errors);
 
         (exit, _, errors) = Run("evaluate", junk, "--semantics", "fast");
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Contains("--semantics must be ieee, ftz-elementwise or ftz-everywhere; got 'fast'", errors);
+
+        (exit, _, _) = Run("train", "--method", "bp", "--no-such-option");
+        Assert.Equal(2, exit);
+        (exit, _, _) = Run("train", "--method", "bp", "--epochs", "many");
+        Assert.Equal(2, exit);
+        (exit, _, _) = Run("evaluate");
+        Assert.Equal(2, exit);
+    }
+
+    [Fact]
+    public void A_second_bp_run_into_the_same_folder_is_refused_and_leaves_the_first_untouched()
+    {
+        string[] args = ["train", "--method", "bp", "--gradient", "pure-linear", "--epochs", "1", "--limit", "300", "--out", Folder, "--threads", "1"];
+        (int exit, _, string errors) = Run(args);
+        Assert.True(exit == 0, errors);
+        string checkpoint = Path.Combine(Folder, "bp-pure-linear.safetensors");
+        string before = FolderHashes.Of(Folder);
+
+        (exit, string output, errors) = Run([.. args, "--seed", "2"]);
+        Assert.Equal(1, exit);
+        Assert.Equal($"error: '{Folder}' already holds a run ('{checkpoint}'); refusing to replace it. Pass --overwrite to replace it, or choose another --out.", errors.Trim());
+        Assert.DoesNotContain("epoch", output);
+        Assert.Equal(before, FolderHashes.Of(Folder));
+
+        // Another gradient's checkpoint is another run: it may share the folder.
+        (exit, _, errors) = Run("train", "--method", "bp", "--gradient", "ftz-aware", "--epochs", "1", "--limit", "300", "--out", Folder, "--threads", "1");
+        Assert.True(exit == 0, errors);
+
+        (exit, _, errors) = Run([.. args, "--seed", "2", "--overwrite"]);
+        Assert.True(exit == 0, errors);
+        Assert.Contains($"--overwrite: deleting the earlier run's '{checkpoint}'", errors);
+        Assert.Equal(2UL, SafetensorsCheckpoint.Read(checkpoint).Seed);
     }
 
     private static (int Exit, string Output, string Errors) Run(params string[] args) =>
