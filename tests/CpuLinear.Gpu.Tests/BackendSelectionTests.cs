@@ -91,7 +91,7 @@ public sealed class BackendSelectionTests
     {
         var errors = new StringWriter();
         int exit = EvaluateCommand.Create(errors: errors).Parse(["no-such.safetensors", "--backend", "ilgpu-cpu"]).Invoke();
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit); // a usage error
         Assert.Contains("--fused", errors.ToString(), StringComparison.Ordinal);
     }
 
@@ -126,7 +126,7 @@ public sealed class BackendSelectionTests
         string outDir = Path.Combine(Path.GetTempPath(), $"cpulinear-reproduce-backend-{Guid.NewGuid():N}");
         var errors = new StringWriter();
         int exit = ReproduceCommand.Create(errors: errors).Parse(["--backend", "tpu", "--out", outDir]).Invoke();
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit); // a usage error
         Assert.Contains("tpu", errors.ToString(), StringComparison.Ordinal);
         Assert.False(Directory.Exists(outDir), "nothing is written before the backend exists");
         if (HasCudaDevice())

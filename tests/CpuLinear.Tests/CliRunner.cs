@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CpuLinear.Cli.Commands;
 using Spectre.Console;
 
 namespace CpuLinear.Tests;
@@ -21,7 +22,7 @@ internal static class CliRunner
             root.Subcommands.Add(create(console, errors));
         }
 
-        int exit = root.Parse(args).Invoke();
+        int exit = CommandErrors.Invoke(root.Parse(args));
         return (exit, output.ToString(), errors.ToString());
     }
 
@@ -35,7 +36,7 @@ internal static class CliRunner
             Out = new AnsiConsoleOutput(output),
             Interactive = InteractionSupport.No,
         });
-        console.Profile.Width = 240; // wide enough that no cell wraps mid-phrase
-        return console;
+        // Not a terminal: the width the program gives redirected output, so no cell wraps mid-phrase.
+        return ConsoleSetup.Configure(console, redirected: true);
     }
 }

@@ -103,21 +103,6 @@ internal static class DataCommand
         console.Write(balance);
     }
 
-    /// <summary>
-    /// Expected failures (missing data, bad files, bad names) become one clear line on stderr and exit code 1;
-    /// a stack trace would bury the instructions the message carries.
-    /// </summary>
-    private static int Run(TextWriter? errors, Action action)
-    {
-        try
-        {
-            action();
-            return 0;
-        }
-        catch (Exception ex) when (ex is DatasetUnavailableException or IOException or ArgumentException or UnauthorizedAccessException)
-        {
-            (errors ?? Console.Error).WriteLine($"error: {ex.Message}");
-            return 1;
-        }
-    }
+    /// <summary>Expected failures become one clear line on stderr; usage errors exit 2, others 1 (<see cref="CommandErrors"/>).</summary>
+    private static int Run(TextWriter? errors, Action action) => CommandErrors.Run(errors, action);
 }

@@ -78,7 +78,7 @@ internal static class EvaluateCommand
 
             using IComputeBackend? compute = fast ? ComputeBackends.Create(backendKind, engine) : null;
             IForwardExecutor executor = compute ?? EvaluationExecutors.Reference(chosen, engine);
-            Checkpoint loaded = SafetensorsCheckpoint.Read(parse.GetValue(checkpoint)!);
+            Checkpoint loaded = CheckpointFiles.Read(parse.GetValue(checkpoint)!, errors ?? Console.Error);
             using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = parse.GetValue(dataDir), Log = errors ?? Console.Error });
             int? first = parse.GetValue(limit);
             if (first < 1)

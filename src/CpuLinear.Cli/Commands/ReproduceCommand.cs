@@ -34,8 +34,9 @@ public static class ReproduceCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets (default: $CPULINEAR_DATA, else the user cache folder)." };
         var esMinutes = new Option<double?>("--es-minutes") { Description = "Wall-time cap of the ES run from a random start (default: none; --quick: 8)." };
         Option<string> backend = EvolutionOptions.CreateBackendOption();
+        Option<bool> overwrite = RunOutputs.CreateOverwriteOption();
         var command = new Command("reproduce", "Reproduce the blog's table: backprop vs evolution strategies on the float32 deep linear network.");
-        foreach (Option option in new Option[] { quick, outDir, seed, threads, dataDir, esMinutes, backend })
+        foreach (Option option in new Option[] { quick, outDir, seed, threads, dataDir, esMinutes, backend, overwrite })
         {
             command.Options.Add(option);
         }
@@ -53,7 +54,7 @@ public static class ReproduceCommand
             var engine = new EngineSettings { MaxThreads = threadCount };
             using IComputeBackend? population = EvolutionOptions.CreatePopulationBackend(parse.GetValue(backend)!, engine);
             Run(output ?? AnsiConsole.Console, errors ?? Console.Error, isQuick, parse.GetValue(outDir)!, parse.GetValue(seed),
-                engine, population, parse.GetValue(dataDir), minutes);
+                engine, population, parse.GetValue(dataDir), minutes, parse.GetValue(overwrite));
         }));
         return command;
     }
@@ -101,10 +102,21 @@ public static class ReproduceCommand
         LearningRateFinal = 1e-4f,
     };
 
-    private static void Run(IAnsiConsole console, TextWriter log, bool quick, string outDir, ulong seed, EngineSettings engine, IComputeBackend? population, string? dataDir, double? esMinutes)
+    /// <summary>Every file a run writes, relative to its --out folder: an earlier run's are kept unless --overwrite.</summary>
+    internal static IReadOnlyList<string> OutputFiles { get; } =
+    [
+        "table.md", "es-random-start.metrics.jsonl", "es-from-ftz-aware-bp.metrics.jsonl",
+        Path.Combine("checkpoints", "bp-straight-through.safetensors"), Path.Combine("checkpoints", "es-random-start.safetensors"),
+        Path.Combine("checkpoints", "es-from-ftz-aware-bp.safetensors"),
+        Path.Combine("plots", "es-loss.png"), Path.Combine("plots", "es-accuracy.png"), Path.Combine("plots", "effective-activation.png"),
+    ];
+
+    private static void Run(
+        IAnsiConsole console, TextWriter log, bool quick, string outDir, ulong seed, EngineSettings engine, IComputeBackend? population, string? dataDir, double? esMinutes,
+        bool overwrite)
     {
         var total = Stopwatch.StartNew();
-        Directory.CreateDirectory(outDir);
+        RunOutputs.Claim(outDir, OutputFiles, overwrite, resume: null, log);
         string checkpoints = Path.Combine(outDir, "checkpoints");
         using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = dataDir, Log = log });
         IForwardExecutor literal = EvaluationExecutors.Reference(FloatSemantics.FtzElementwise, engine);

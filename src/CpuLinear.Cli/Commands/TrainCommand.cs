@@ -37,11 +37,12 @@ internal static class TrainCommand
         var outDir = new Option<string>("--out") { Description = "Folder for the checkpoints.", DefaultValueFactory = _ => "checkpoints" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets (default: $CPULINEAR_DATA, else the user cache folder)." };
         var limit = new Option<int?>("--limit") { Description = "bp: train and measure on the first N training and N test examples; es: evaluate the first N of each split at the end (quick runs)." };
+        Option<bool> overwrite = RunOutputs.CreateOverwriteOption();
 
         var evolution = new EvolutionOptions();
         var command = new Command("train", "Train the 784-512-512-10 network on MNIST and write safetensors checkpoints.");
         evolution.AddTo(command);
-        foreach (Option option in new Option[] { method, gradient, epochs, batch, lr, seed, threads, outDir, dataDir, limit })
+        foreach (Option option in new Option[] { method, gradient, epochs, batch, lr, seed, threads, outDir, dataDir, limit, overwrite })
         {
             command.Options.Add(option);
         }
@@ -52,7 +53,8 @@ internal static class TrainCommand
             {
                 EvolutionTrainCommand.Run(
                     output ?? AnsiConsole.Console, parse, evolution, parse.GetValue(seed),
-                    new EngineSettings { MaxThreads = Positive(parse.GetValue(threads), "--threads") }, parse.GetValue(outDir)!, parse.GetValue(dataDir), parse.GetValue(limit), errors ?? Console.Error);
+                    new EngineSettings { MaxThreads = Positive(parse.GetValue(threads), "--threads") }, parse.GetValue(outDir)!, parse.GetValue(dataDir), parse.GetValue(limit), errors ?? Console.Error,
+                    parse.GetValue(overwrite));
                 return;
             }
 
@@ -73,6 +75,9 @@ internal static class TrainCommand
                 throw new ArgumentException($"--lr must be a positive number; got {run.LearningRate}.");
             }
 
+            // The checkpoints of an earlier run in --out are kept unless --overwrite says otherwise.
+            string[] names = [.. modes.Select(m => $"bp-{CheckpointNames.Of(m)}"), .. gradientName == "all" ? new[] { "linear-ceiling" } : []];
+            RunOutputs.Claim(run.OutDir, [.. names.Select(n => n + ".safetensors")], parse.GetValue(overwrite), resume: null, errors ?? Console.Error);
             IAnsiConsole console = output ?? AnsiConsole.Console;
             using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = parse.GetValue(dataDir), Log = errors ?? Console.Error });
             var results = new List<RunResult>();

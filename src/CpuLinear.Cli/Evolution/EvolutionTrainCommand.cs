@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using CpuLinear.Backends;
 using CpuLinear.Checkpoints;
+using CpuLinear.Cli.Commands;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Gpu;
@@ -15,17 +16,23 @@ namespace CpuLinear.Cli.Evolution;
 /// <summary><c>cpulinear train --method es</c>: ES on MNIST with the blog's network, resumable.</summary>
 internal static class EvolutionTrainCommand
 {
-    public static void Run(IAnsiConsole console, ParseResult parse, EvolutionOptions options, ulong seed, EngineSettings engine, string outDir, string? dataDir, int? limit, TextWriter log)
+    public static void Run(
+        IAnsiConsole console, ParseResult parse, EvolutionOptions options, ulong seed, EngineSettings engine, string outDir, string? dataDir, int? limit, TextWriter log,
+        bool overwrite = false)
     {
         using IComputeBackend? backend = EvolutionOptions.CreatePopulationBackend(parse.GetValue(options.Backend)!, engine);
-        using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = dataDir, Log = log });
         EvolutionTrainer trainer;
         string? resume = parse.GetValue(options.Resume);
+        if (resume is not null && overwrite)
+        {
+            throw new ArgumentException("--resume continues a run and --overwrite replaces one: give one of them.");
+        }
+
         string name = "es";
         double elapsedBefore = 0;
         if (resume is not null)
         {
-            Checkpoint saved = SafetensorsCheckpoint.Read(resume);
+            Checkpoint saved = CheckpointFiles.Read(resume, log);
             trainer = EvolutionCheckpoint.Resume(saved, engine, backend);
             elapsedBefore = EvolutionCheckpoint.ElapsedSecondsOf(saved);
             name = Path.GetFileNameWithoutExtension(resume);
@@ -38,7 +45,7 @@ internal static class EvolutionTrainCommand
             string? init = parse.GetValue(options.Init);
             NetworkParameters parameters = init is null
                 ? NetworkParameters.Initialize(NetworkArchitecture.Default, seed)
-                : SafetensorsCheckpoint.Read(init).Parameters;
+                : CheckpointFiles.Read(init, log).Parameters;
             if (parameters.Architecture != NetworkArchitecture.Default)
             {
                 throw new ArgumentException($"--init must hold the blog's network {NetworkArchitecture.Default}; {init} holds {parameters.Architecture}.");
@@ -54,6 +61,13 @@ internal static class EvolutionTrainCommand
         var session = new EvolutionSessionOptions(
             name, outDir, parse.GetValue(options.Metrics) ?? Path.Combine(outDir, name + ".metrics.jsonl"),
             TimeLimit: minutes is { } m ? TimeSpan.FromMinutes(m) : null, EvaluationLimit: limit);
+        if (resume is null)
+        {
+            // A new run never replaces an earlier run's checkpoint nor appends to its metrics (--resume continues it).
+            RunOutputs.Claim(outDir, [session.CheckpointPath, session.MetricsPath!], overwrite, resume: session.CheckpointPath, log);
+        }
+
+        using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = dataDir, Log = log });
         EvolutionSessionResult result = EvolutionSession.Run(console, mnist, trainer, session, [0.925, 0.95, 0.967], elapsedBefore);
 
         IForwardExecutor literal = EvaluationExecutors.Reference(FloatSemantics.FtzElementwise, engine);

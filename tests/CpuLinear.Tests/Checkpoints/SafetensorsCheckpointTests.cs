@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using CpuLinear.Checkpoints;
@@ -27,6 +28,7 @@ public sealed class SafetensorsCheckpointTests : TemporaryFolderTest
         Assert.Equal(Bits(original.AdamSecondMoment!), Bits(read.AdamSecondMoment!));
         Assert.Equal((FloatSemantics.FtzElementwise, "bp", "ftz-aware", 42UL, 1234L), (read.Semantics, read.Trainer, read.Gradient, read.Seed, read.Step));
         Assert.Equal("3", read.Extra["epoch"]);
+        Assert.NotNull(read.DataSha256);
         Assert.Equal([path], Directory.GetFiles(Folder)); // the temporary file was renamed, not left behind
     }
 
@@ -152,6 +154,81 @@ public sealed class SafetensorsCheckpointTests : TemporaryFolderTest
         string renamed = ValidHeader().Replace("layers.1.bias", "layers.9.bias", StringComparison.Ordinal);
         CheckpointFormatException ex = Assert.Throws<CheckpointFormatException>(() => SafetensorsCheckpoint.Parse("name.st", Build(renamed, ValidData())));
         Assert.Contains("unexpected tensor 'layers.9.bias'", ex.Message);
+    }
+
+    [Fact]
+    public void The_header_carries_the_sha256_of_the_data_and_reading_verifies_it()
+    {
+        string path = Path.Combine(Folder, "digest.safetensors");
+        SafetensorsCheckpoint.Write(path, Sample(withAdam: true) with { Extra = new Dictionary<string, string> { [SafetensorsCheckpoint.DigestKey] = "ignored" } });
+        byte[] file = File.ReadAllBytes(path);
+        int dataStart = 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(file);
+        using JsonDocument header = JsonDocument.Parse(file.AsMemory(8, dataStart - 8));
+        string digest = header.RootElement.GetProperty("__metadata__").GetProperty(SafetensorsCheckpoint.DigestKey).GetString()!;
+        // A standard digest any tool can check: sha256 of every byte after the header.
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(file.AsSpan(dataStart))), digest);
+
+        Checkpoint read = SafetensorsCheckpoint.Read(path);
+        Assert.Equal(digest, read.DataSha256);
+        Assert.False(read.Extra.ContainsKey(SafetensorsCheckpoint.DigestKey));
+    }
+
+    [Fact]
+    public void One_flipped_bit_in_the_data_is_rejected_naming_the_file()
+    {
+        string path = Path.Combine(Folder, "flipped.safetensors");
+        SafetensorsCheckpoint.Write(path, Sample(withAdam: true));
+        byte[] file = File.ReadAllBytes(path);
+        int dataStart = 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(file);
+        // The lowest mantissa bit of one weight: the value stays finite and plausible, only the checksum can tell.
+        file[dataStart + (4 * 9)] ^= 1;
+        File.WriteAllBytes(path, file);
+
+        CheckpointFormatException ex = Assert.Throws<CheckpointFormatException>(() => SafetensorsCheckpoint.Read(path));
+        Assert.StartsWith($"Invalid checkpoint '{path}' at byte offset {dataStart}: tensor data does not match its SHA-256 checksum (the file is corrupt)", ex.Message);
+        Assert.Equal(path, ex.Path);
+    }
+
+    [Fact]
+    public void A_digest_that_is_not_sha256_hex_is_rejected()
+    {
+        string header = ValidHeader().Replace("\"step\":\"0\"", "\"step\":\"0\",\"data_sha256\":\"abc\"", StringComparison.Ordinal);
+        CheckpointFormatException ex = Assert.Throws<CheckpointFormatException>(() => SafetensorsCheckpoint.Parse("digest.st", Build(header, ValidData())));
+        Assert.Equal("__metadata__ entry 'data_sha256' is not a SHA-256 digest", ex.Problem);
+        Assert.Equal("'abc'", ex.Found);
+    }
+
+    [Fact]
+    public void A_checkpoint_written_before_checksums_still_loads_and_says_there_was_none()
+    {
+        // ValidHeader() is the layout every checkpoint had before the digest: no data_sha256 key.
+        Checkpoint old = SafetensorsCheckpoint.Parse("old.st", Build(ValidHeader(), ValidData()));
+        Assert.Null(old.DataSha256);
+        Assert.Equal(Bits(Sample(withAdam: false).Parameters.Values), Bits(old.Parameters.Values));
+    }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    public void A_non_finite_weight_is_rejected_naming_the_tensor_and_element(float bad)
+    {
+        // Without a checksum (an old file): element 7 of layers.1.weight, row 2, column 1 of its [5, 3] matrix.
+        byte[] data = ValidData();
+        BinaryPrimitives.WriteSingleLittleEndian(data.AsSpan(160 + (4 * 7)), bad);
+        byte[] file = Build(ValidHeader(), data);
+        CheckpointFormatException ex = Assert.Throws<CheckpointFormatException>(() => SafetensorsCheckpoint.Parse("nan.st", file));
+        Assert.Equal("tensor 'layers.1.weight' element 7 [2, 1] is not finite", ex.Problem);
+        Assert.Equal(file.Length - ValidData().Length + 160 + 28, ex.Offset);
+        Assert.Contains("'nan.st'", ex.Message);
+
+        // With a checksum that matches (the NaN was written, not corrupted): still an error, in a bias too.
+        Checkpoint sample = Sample(withAdam: false);
+        sample.Parameters.Values[Net.BiasOffset(0) + 4] = bad;
+        string path = Path.Combine(Folder, "written.safetensors");
+        SafetensorsCheckpoint.Write(path, sample);
+        ex = Assert.Throws<CheckpointFormatException>(() => SafetensorsCheckpoint.Read(path));
+        Assert.Equal("tensor 'layers.0.bias' element 4 [4] is not finite", ex.Problem);
+        Assert.Contains($"'{path}'", ex.Message);
     }
 
     private static Checkpoint Sample(bool withAdam)

@@ -35,7 +35,7 @@ public sealed class DataCommandTests
     public void Unknown_name_fails_with_the_known_names()
     {
         (int exit, _, string errors) = Run("data", "info", "cifar");
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit); // a usage error
         Assert.Contains("Unknown dataset 'cifar'", errors);
         Assert.Contains("mnist, fashion-mnist, xor, circles, parity4", errors);
     }

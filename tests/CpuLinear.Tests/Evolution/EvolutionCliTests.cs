@@ -44,6 +44,47 @@ public sealed class EvolutionCliTests() : TemporaryFolderTest("cpulinear-es-cli-
     }
 
     [Fact]
+    public void A_second_es_run_into_the_same_folder_is_refused_and_leaves_the_first_untouched()
+    {
+        string folder = Path.Combine(Folder, "run");
+        string[] Args(int generations, string @out) =>
+            ["train", "--method", "es", "--generations", generations.ToString(CultureInfo.InvariantCulture), "--pairs", "2", "--es-batch", "16", "--threads", "2", "--limit", "200", "--out", @out];
+        (int exit, _, string errors) = Run(Args(2, folder));
+        Assert.True(exit == 0, errors);
+        string checkpoint = Path.Combine(folder, "es.safetensors"), metrics = Path.Combine(folder, "es.metrics.jsonl");
+        string before = FolderHashes.Of(folder);
+        Assert.Contains("es.metrics.jsonl", before);
+
+        // Forgetting --resume (here with other settings, as a new run would have) changes nothing on disk.
+        (exit, string output, errors) = Run(Args(3, folder));
+        Assert.Equal(1, exit);
+        Assert.Equal(
+            $"error: '{folder}' already holds a run ('{checkpoint}', '{metrics}'); refusing to replace it. " +
+            $"Pass --resume {checkpoint} to continue it, --overwrite to replace it, or choose another --out.", errors.Trim());
+        Assert.DoesNotContain("gen ", output);
+        Assert.Equal(before, FolderHashes.Of(folder));
+
+        // A metrics file of its own (--metrics) is guarded too, even with no checkpoint beside it.
+        string elsewhere = Path.Combine(Folder, "other");
+        (exit, _, errors) = Run([.. Args(2, elsewhere), "--metrics", metrics]);
+        Assert.Equal(1, exit);
+        Assert.Contains($"('{metrics}')", errors);
+        Assert.Equal(before, FolderHashes.Of(folder));
+
+        (exit, _, errors) = Run("train", "--method", "es", "--resume", checkpoint, "--overwrite");
+        Assert.Equal(2, exit); // a usage error: continue or replace, not both
+        Assert.Contains("--resume continues a run and --overwrite replaces one", errors);
+        Assert.Equal(before, FolderHashes.Of(folder));
+
+        // --overwrite replaces the run cleanly: the metrics start again instead of being appended to.
+        (exit, _, errors) = Run([.. Args(3, folder), "--overwrite"]);
+        Assert.True(exit == 0, errors);
+        Assert.Contains("--overwrite: deleting the earlier run's", errors);
+        Assert.Equal([0L, 1L, 2L], File.ReadAllLines(metrics).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("generation").GetInt64()));
+        Assert.Equal(3, SafetensorsCheckpoint.Read(checkpoint).Step);
+    }
+
+    [Fact]
     public void Train_es_on_the_ilgpu_cpu_backend_ends_with_the_bits_of_the_cpu_engine()
     {
         string[] common = ["train", "--method", "es", "--generations", "2", "--pairs", "2", "--es-batch", "16", "--threads", "2", "--limit", "200"];

