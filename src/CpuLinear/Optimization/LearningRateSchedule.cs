@@ -3,7 +3,7 @@ namespace CpuLinear.Optimization;
 /// <summary>
 /// Constant learning rate, then step decay: <c>lr · factor^k</c> after the k-th decay epoch. The default
 /// used by the trainer (half the epochs at 1e-3, the rest at 3e-4) is the schedule behind the FTZ-aware
-/// reference figure in SCIENCE.md §5.
+/// reference figure in docs/science.md §9 ("Backprop and the linear ceiling").
 /// </summary>
 public sealed record LearningRateSchedule(float Initial, IReadOnlyList<int> DecayEpochs, float Factor)
 {
