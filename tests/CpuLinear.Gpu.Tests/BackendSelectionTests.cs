@@ -2,6 +2,8 @@ using CpuLinear.Backends;
 using CpuLinear.Cli.Commands;
 using CpuLinear.Evolution;
 using CpuLinear.Networks;
+using CpuLinear.Populations;
+using CpuLinear.Training;
 using ILGPU;
 using ILGPU.Runtime.Cuda;
 
@@ -116,8 +118,9 @@ public sealed class BackendSelectionTests
         EvolutionSettings device = ReproduceCommand.RandomStart(quick, 1, onCpuEngine: false);
         Assert.True(engine.FirstLayerUnits > 0);
         Assert.Equal(0, device.FirstLayerUnits);
-        Assert.Throws<ArgumentException>(() => new EvolutionTrainer(parameters, engine, backend: backend));
-        Assert.Same(backend, new EvolutionTrainer(parameters, device, backend: backend).Backend);
+        using var evaluator = new BackendPopulationEvaluator(backend);
+        Assert.Throws<ArgumentException>(() => new EvolutionTrainer(parameters, engine, evaluator: evaluator));
+        Assert.Same(evaluator, new EvolutionTrainer(parameters, device, evaluator: evaluator).Evaluator);
     }
 
     [Fact]

@@ -2,6 +2,8 @@ using CpuLinear.Backends;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Networks;
+using CpuLinear.Populations;
+using CpuLinear.Training;
 
 namespace CpuLinear.Gpu.Tests;
 
@@ -42,7 +44,7 @@ public sealed class EvolutionBackendTests(IlgpuFixture fixture) : IClassFixture<
         using DatasetSplits data = SyntheticTasks.Parity(8, seed: 4);
         EvolutionSettings settings = Settings(rank: 2) with { Generations = 4 };
         var reference = new EvolutionTrainer(NetworkParameters.Initialize(Tiny, settings.Seed), settings, new EngineSettings { MaxThreads = 2 });
-        var onIlgpu = new EvolutionTrainer(NetworkParameters.Initialize(Tiny, settings.Seed), settings, new EngineSettings { MaxThreads = 1 }, fixture.Backend);
+        var onIlgpu = new EvolutionTrainer(NetworkParameters.Initialize(Tiny, settings.Seed), settings, new EngineSettings { MaxThreads = 1 }, new BackendPopulationEvaluator(fixture.Backend));
         for (int g = 0; g < 4; g++)
         {
             // θ depends on the fitnesses only through their ranks, so compare the fitnesses themselves too.
@@ -67,7 +69,7 @@ public sealed class EvolutionBackendTests(IlgpuFixture fixture) : IClassFixture<
             pixels, Seeded.Labels(rows, 10, 21), 28, 28, 10, new DataProvenance("random test images", null, null, null, null, ChecksumStatus.Generated));
         var settings = new EvolutionSettings { Pairs = 4, BatchSize = 6, Generations = 3, Rank = 1, Seed = 11 };
         var reference = new EvolutionTrainer(NetworkParameters.Initialize(net, settings.Seed), settings, new EngineSettings { MaxThreads = 2 });
-        var onIlgpu = new EvolutionTrainer(NetworkParameters.Initialize(net, settings.Seed), settings, new EngineSettings { MaxThreads = 1 }, fixture.Backend);
+        var onIlgpu = new EvolutionTrainer(NetworkParameters.Initialize(net, settings.Seed), settings, new EngineSettings { MaxThreads = 1 }, new BackendPopulationEvaluator(fixture.Backend));
         for (int g = 0; g < 3; g++)
         {
             reference.Step(images);
@@ -83,7 +85,7 @@ public sealed class EvolutionBackendTests(IlgpuFixture fixture) : IClassFixture<
 
     private static EvolutionTrainer Run(EvolutionSettings settings, LabeledImages data, int generations, IComputeBackend? backend)
     {
-        var trainer = new EvolutionTrainer(NetworkParameters.Initialize(Tiny, settings.Seed), settings, new EngineSettings { MaxThreads = 2 }, backend);
+        var trainer = new EvolutionTrainer(NetworkParameters.Initialize(Tiny, settings.Seed), settings, new EngineSettings { MaxThreads = 2 }, backend is null ? null : new BackendPopulationEvaluator(backend));
         for (int g = 0; g < generations; g++)
         {
             trainer.Step(data);

@@ -9,6 +9,7 @@ using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Networks;
 using CpuLinear.Optimization;
+using CpuLinear.Populations;
 using CpuLinear.Scoring;
 using CpuLinear.Training;
 using Spectre.Console;
@@ -52,7 +53,7 @@ public static class ReproduceCommand
             bool isQuick = parse.GetValue(quick);
             double? minutes = parse.GetValue(esMinutes) ?? (isQuick ? 8 : null);
             var engine = new EngineSettings { MaxThreads = threadCount };
-            using IComputeBackend? population = EvolutionOptions.CreatePopulationBackend(parse.GetValue(backend)!, engine);
+            using IPopulationEvaluator population = EvolutionOptions.CreateEvaluator(parse.GetValue(backend)!, engine);
             Run(output ?? AnsiConsole.Console, errors ?? Console.Error, isQuick, parse.GetValue(outDir)!, parse.GetValue(seed),
                 engine, population, parse.GetValue(dataDir), minutes, parse.GetValue(overwrite));
         }));
@@ -112,7 +113,7 @@ public static class ReproduceCommand
     ];
 
     private static void Run(
-        IAnsiConsole console, TextWriter log, bool quick, string outDir, ulong seed, EngineSettings engine, IComputeBackend? population, string? dataDir, double? esMinutes,
+        IAnsiConsole console, TextWriter log, bool quick, string outDir, ulong seed, EngineSettings engine, IPopulationEvaluator population, string? dataDir, double? esMinutes,
         bool overwrite)
     {
         var total = Stopwatch.StartNew();
@@ -142,7 +143,7 @@ public static class ReproduceCommand
 
         // 3. ES from a random start: the blog's experiment.
         var runs = new List<(string Name, IReadOnlyList<GenerationMetrics> Metrics)>();
-        var random = new EvolutionTrainer(NetworkParameters.Initialize(NetworkArchitecture.Default, seed), RandomStart(quick, seed, onCpuEngine: population is null), engine, population);
+        var random = new EvolutionTrainer(NetworkParameters.Initialize(NetworkArchitecture.Default, seed), RandomStart(quick, seed, onCpuEngine: population.Supports(MemberKind.UnitSubset)), engine, population);
         EvolutionSessionResult esRandom = EvolutionSession.Run(console, mnist, random,
             new EvolutionSessionOptions("es-random-start", checkpoints, Path.Combine(outDir, "es-random-start.metrics.jsonl"),
                 TimeLimit: esMinutes is { } m ? TimeSpan.FromMinutes(m) : null),

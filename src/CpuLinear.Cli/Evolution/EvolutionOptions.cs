@@ -2,6 +2,7 @@ using System.CommandLine;
 using CpuLinear.Backends;
 using CpuLinear.Evolution;
 using CpuLinear.Gpu;
+using CpuLinear.Populations;
 
 namespace CpuLinear.Cli.Evolution;
 
@@ -65,13 +66,14 @@ internal sealed class EvolutionOptions
     };
 
     /// <summary>
-    /// The backend a trainer is given for <paramref name="name"/>: null for the CPU engine, which evaluates the
-    /// population itself (one thread per pair). Call it before reading data, so a missing GPU is reported first and alone.
+    /// The population evaluator <c>--backend</c> names: the CPU engine's own evaluator for <c>cpu</c>, otherwise the
+    /// compute backend (owned by the evaluator, so disposing it releases the device) behind the same interface.
     /// </summary>
-    /// <exception cref="BackendUnavailableException">gpu on a machine without a CUDA device.</exception>
-    public static IComputeBackend? CreatePopulationBackend(string name, EngineSettings engine)
+    public static IPopulationEvaluator CreateEvaluator(string name, EngineSettings engine)
     {
         BackendKind kind = BackendKinds.Parse(name);
-        return kind == BackendKind.Cpu ? null : ComputeBackends.Create(kind, engine);
+        return kind == BackendKind.Cpu
+            ? new CpuPopulationEvaluator(engine)
+            : new BackendPopulationEvaluator(ComputeBackends.Create(kind, engine), ownsBackend: true);
     }
 }

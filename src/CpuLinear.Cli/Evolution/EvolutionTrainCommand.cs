@@ -7,6 +7,7 @@ using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Gpu;
 using CpuLinear.Networks;
+using CpuLinear.Populations;
 using CpuLinear.Scoring;
 using CpuLinear.Training;
 using Spectre.Console;
@@ -20,7 +21,7 @@ internal static class EvolutionTrainCommand
         IAnsiConsole console, ParseResult parse, EvolutionOptions options, ulong seed, EngineSettings engine, string outDir, string? dataDir, int? limit, TextWriter log,
         bool overwrite = false)
     {
-        using IComputeBackend? backend = EvolutionOptions.CreatePopulationBackend(parse.GetValue(options.Backend)!, engine);
+        using IPopulationEvaluator backend = EvolutionOptions.CreateEvaluator(parse.GetValue(options.Backend)!, engine);
         EvolutionTrainer trainer;
         string? resume = parse.GetValue(options.Resume);
         if (resume is not null && overwrite)
@@ -56,7 +57,7 @@ internal static class EvolutionTrainCommand
         }
 
         EvolutionSettings s = trainer.Settings;
-        console.MarkupLineInterpolated($"[bold]{name}[/]: {NetworkArchitecture.Default}, OpenAI-ES, {2 * s.Pairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}{(s.FirstLayerUnits > 0 ? $", {s.FirstLayerUnits} first-layer units per pair" : "")}, σ {s.SigmaInitial}→{s.SigmaFinal}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}{(s.FixedWeightRms ? ", hidden weights held at their initial RMS" : "")}, seed {s.Seed}; population on {trainer.Backend?.DeviceDescription ?? "the CPU engine"}");
+        console.MarkupLineInterpolated($"[bold]{name}[/]: {NetworkArchitecture.Default}, OpenAI-ES, {2 * s.Pairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}{(s.FirstLayerUnits > 0 ? $", {s.FirstLayerUnits} first-layer units per pair" : "")}, σ {s.SigmaInitial}→{s.SigmaFinal}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}{(s.FixedWeightRms ? ", hidden weights held at their initial RMS" : "")}, seed {s.Seed}; population on {trainer.Evaluator.Description}");
         double? minutes = parse.GetValue(options.TimeLimit);
         var session = new EvolutionSessionOptions(
             name, outDir, parse.GetValue(options.Metrics) ?? Path.Combine(outDir, name + ".metrics.jsonl"),

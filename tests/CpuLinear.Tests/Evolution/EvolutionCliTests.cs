@@ -4,6 +4,7 @@ using CpuLinear.Cli.Commands;
 using CpuLinear.Cli.Evolution;
 using CpuLinear.Evolution;
 using CpuLinear.Networks;
+using CpuLinear.Training;
 using SkiaSharp;
 
 namespace CpuLinear.Tests.Evolution;

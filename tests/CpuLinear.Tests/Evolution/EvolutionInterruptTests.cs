@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CpuLinear.Checkpoints;
 using CpuLinear.Tests.Data;
+using CpuLinear.Training;
 
 namespace CpuLinear.Tests.Evolution;
 
@@ -71,7 +72,7 @@ public sealed class EvolutionInterruptTests() : TemporaryFolderTest("cpulinear-e
         Checkpoint checkpoint = SafetensorsCheckpoint.Read(Path.Combine(Folder, "es.safetensors"));
         Assert.Equal(GenerationsLogged(metrics), checkpoint.Step);
         Assert.InRange(checkpoint.Step, 3, 99_999);
-        Assert.Equal(100_000, CpuLinear.Evolution.EvolutionCheckpoint.SettingsOf(checkpoint).Generations);
+        Assert.Equal(100_000, CpuLinear.Training.EvolutionCheckpoint.SettingsOf(checkpoint).Generations);
     }
 
     private static int GenerationsLogged(string path)

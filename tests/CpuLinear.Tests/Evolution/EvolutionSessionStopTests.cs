@@ -3,6 +3,7 @@ using CpuLinear.Cli.Evolution;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Networks;
+using CpuLinear.Training;
 using Spectre.Console;
 
 namespace CpuLinear.Tests.Evolution;

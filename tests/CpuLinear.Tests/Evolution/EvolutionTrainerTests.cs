@@ -2,6 +2,7 @@ using CpuLinear.Checkpoints;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Networks;
+using CpuLinear.Training;
 
 namespace CpuLinear.Tests.Evolution;
 
@@ -80,7 +81,7 @@ public sealed class EvolutionTrainerTests
         Assert.Throws<ArgumentException>(() => (Settings(0) with { FirstLayerUnits = 4 }).Validate());
         Assert.Throws<ArgumentException>(() => (Settings(1) with { FirstLayerUnits = -1 }).Validate());
         using var backend = new Backends.CpuBackend();
-        var error = Assert.Throws<ArgumentException>(() => new EvolutionTrainer(NetworkParameters.Initialize(Net, 1), (Settings(1) with { FirstLayerUnits = 4 }), backend: backend));
+        var error = Assert.Throws<ArgumentException>(() => new EvolutionTrainer(NetworkParameters.Initialize(Net, 1), (Settings(1) with { FirstLayerUnits = 4 }), evaluator: new Populations.BackendPopulationEvaluator(backend)));
         Assert.Contains("CPU engine only", error.Message, StringComparison.Ordinal);
     }
 

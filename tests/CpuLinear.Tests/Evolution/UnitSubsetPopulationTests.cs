@@ -1,5 +1,6 @@
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Evolution;
+using CpuLinear.Populations;
 using CpuLinear.Kernels;
 using CpuLinear.Networks;
 using CpuLinear.Simd;
@@ -34,11 +35,12 @@ public sealed class UnitSubsetPopulationTests
         const float sigma = 0.5f;
         float factorScale = sign * sigma / MathF.Sqrt(rank);
 
-        var population = new UnitSubsetPopulation(Net, rank, units);
-        var scratch = new UnitSubsetPopulation.MemberScratch(Net, rank);
+        var subsets = new UnitSubsets(Net, rank, units);
+        var population = new UnitSubsetMembers(Net, rank, units);
+        var scratch = new UnitSubsetMembers.MemberScratch(Net, rank);
         int[] chosen = new int[units];
-        population.ChooseUnits(11, 3, 5, scratch.Order, chosen);
-        population.MaskFirstLayerNoise(firstB, firstBiasNoise, chosen, scratch.Kept);
+        subsets.ChooseUnits(11, 3, 5, new int[width], chosen);
+        subsets.MaskFirstLayerNoise(firstB, firstBiasNoise, chosen, new float[width]);
 
         // The member, written out: biases + sσ·noise, W₁ + c·A₁·B₁ (B₁ masked), W₂ + c·A₂·B₂.
         NetworkParameters member = theta.Clone();
@@ -68,7 +70,7 @@ public sealed class UnitSubsetPopulationTests
     [Fact]
     public void Each_pair_draws_its_own_distinct_increasing_units_as_a_pure_function_of_seed_generation_and_pair()
     {
-        var population = new UnitSubsetPopulation(NetworkArchitecture.Default, 1, 16);
+        var population = new UnitSubsets(NetworkArchitecture.Default, 1, 16);
         int[] order = new int[512];
         int[] Draw(ulong seed, long g, int pair)
         {
@@ -103,7 +105,7 @@ public sealed class UnitSubsetPopulationTests
     [Fact]
     public void Masking_keeps_the_noise_on_the_units_scaled_to_unit_variance_and_zeroes_the_rest()
     {
-        var population = new UnitSubsetPopulation(Net, 2, 2);
+        var population = new UnitSubsets(Net, 2, 2);
         float[] b = [.. Enumerable.Range(1, 16).Select(i => (float)i)];
         float[] bias = [.. Enumerable.Range(1, 8).Select(i => -(float)i)];
         int[] units = [1, 6];
@@ -116,7 +118,7 @@ public sealed class UnitSubsetPopulationTests
     [Fact]
     public void A_single_layer_network_is_rejected_with_a_clear_error()
     {
-        var error = Assert.Throws<ArgumentException>(() => new UnitSubsetPopulation(new NetworkArchitecture([4, 2]), 1, 1));
+        var error = Assert.Throws<ArgumentException>(() => new UnitSubsets(new NetworkArchitecture([4, 2]), 1, 1));
         Assert.Contains("at least two layers", error.Message, StringComparison.Ordinal);
     }
 

@@ -1,6 +1,7 @@
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Networks;
+using CpuLinear.Training;
 
 namespace CpuLinear.Tests.Evolution;
 
