@@ -1,5 +1,5 @@
 using CpuLinear.Networks;
-using CpuLinear.Training;
+
 
 namespace CpuLinear.Checkpoints;
 

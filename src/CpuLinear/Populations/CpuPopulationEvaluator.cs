@@ -39,7 +39,7 @@ public sealed partial class CpuPopulationEvaluator : IPopulationEvaluator
     }
 
     /// <inheritdoc />
-    public string Description => $"CPU engine ({_engine.ResolvedPath} kernels, {_engine.ResolvedThreads} threads)";
+    public string Description => $"the CPU engine ({_engine.ResolvedPath} kernels, {_engine.ResolvedThreads} threads)";
 
     /// <inheritdoc />
     public bool Supports(MemberKind kind) => kind is MemberKind.FullRank or MemberKind.LowRank or MemberKind.UnitSubset;

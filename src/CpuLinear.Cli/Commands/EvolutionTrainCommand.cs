@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using CpuLinear.Cli.Evolution;
 using CpuLinear.Backends;
 using CpuLinear.Checkpoints;
-using CpuLinear.Cli.Commands;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Gpu;
@@ -12,7 +12,7 @@ using CpuLinear.Scoring;
 using CpuLinear.Training;
 using Spectre.Console;
 
-namespace CpuLinear.Cli.Evolution;
+namespace CpuLinear.Cli.Commands;
 
 /// <summary><c>cpulinear train --method es</c>: ES on MNIST with the blog's network, resumable.</summary>
 internal static class EvolutionTrainCommand

@@ -1,4 +1,4 @@
-namespace CpuLinear.Training;
+namespace CpuLinear.Networks;
 
 /// <summary>How backprop differentiates the flushed (dead-zone) network.</summary>
 public enum GradientMode
