@@ -129,7 +129,7 @@ internal static class DeviceKernels
     /// One element of an ES member's low-rank first layer (X column, Y row, Z member):
     /// <c>D_out(D_in(acc) + D_in(b₁))</c> with acc starting at the shared product <c>x·W₁</c> and gaining
     /// <c>fma(scale·(x·A)[row, t], B[t, column], acc)</c> for t = 0..r−1 in increasing order, exactly the CPU
-    /// trainer's sequence (<see cref="Evolution.EvolutionTrainer"/>).
+    /// trainer's sequence (<see cref="Networks.LowRankFirstLayer"/>).
     /// </summary>
     public static void LowRankFirstLayer<TFma>(
         Index3D index, ArrayView<float> shared, ArrayView<float> projection, ArrayView<float> factorsB, ArrayView<float> scales,

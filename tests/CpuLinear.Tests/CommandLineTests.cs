@@ -25,6 +25,17 @@ public sealed class CommandLineTests() : TemporaryFolderTest("cpulinear-command-
         (exit, _, errors) = RunProgram("reproduce", "--threads", "two");
         Assert.Equal(2, exit);
 
+        // An option the chosen method would ignore is a usage error naming it, not a silent no-op.
+        (exit, _, errors) = RunProgram("train", "--method", "es", "--epochs", "3", "--lr", "0.1");
+        Assert.Equal(2, exit);
+        Assert.Contains("error: --epochs, --lr do not apply to train --method es", errors);
+        (exit, _, errors) = RunProgram("train", "--method", "bp", "--pairs", "8");
+        Assert.Equal(2, exit);
+        Assert.Contains("error: --pairs does not apply to train --method bp", errors);
+        (exit, _, errors) = RunProgram("evaluate", "x.safetensors", "--threads", "0");
+        Assert.Equal(2, exit);
+        Assert.Contains("error: --threads must be at least 1; got 0.", errors);
+
         // An output folder that cannot be created: what, and why.
         Directory.CreateDirectory(Folder);
         string file = Path.Combine(Folder, "a-file");

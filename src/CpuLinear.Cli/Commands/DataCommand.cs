@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CpuLinear.Cli.Options;
 using CpuLinear.Data;
 using Spectre.Console;
 
@@ -13,15 +14,12 @@ internal static class DataCommand
     /// </summary>
     public static Command Create(IAnsiConsole? output = null, TextWriter? errors = null)
     {
-        var dataDir = new Option<string?>("--data-dir")
-        {
-            Description = $"Cache root for downloaded datasets (default: ${DataDirectories.EnvironmentVariable}, else the user cache folder).",
-        };
+        Option<string?> dataDir = SharedOptions.DataDirectory();
         var sourceDir = new Option<string?>("--data")
         {
             Description = "Folder holding your own four IDX files (raw or .gz); used instead of the cache.",
         };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of synthetic datasets.", DefaultValueFactory = _ => 1 };
+        Option<ulong> seed = SharedOptions.Seed("Seed of synthetic datasets.");
 
         var fetchName = new Argument<string>("name") { Description = "mnist or fashion-mnist." };
         var fetch = new Command("fetch", "Download or import a dataset into the cache and verify its checksums.");

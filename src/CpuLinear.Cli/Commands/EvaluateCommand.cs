@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using CpuLinear.Cli.Options;
 using CpuLinear.Backends;
 using CpuLinear.Checkpoints;
 using CpuLinear.Data;
@@ -23,19 +24,15 @@ internal static class EvaluateCommand
             Description = "Float rules to run the network under: ieee, ftz-elementwise or ftz-everywhere.",
             DefaultValueFactory = _ => "ftz-elementwise",
         };
-        var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets." };
+        Option<int> threads = SharedOptions.Threads();
+        Option<string?> dataDir = SharedOptions.DataDirectory();
         var limit = new Option<int?>("--limit") { Description = "Measure on the first N examples of each split only (quick checks)." };
         var fused = new Option<bool>("--fused")
         {
             Description = "Use the fused dead-zone executor (ftz-elementwise only): full speed, equal to the literal program up to subnormal rounding.",
         };
 
-        var backend = new Option<string>("--backend")
-        {
-            Description = "Where the fused executor runs (with --fused): cpu (the engine), gpu (CUDA through ILGPU) or ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator). All give the same bits.",
-            DefaultValueFactory = _ => "cpu",
-        };
+        Option<string> backend = SharedOptions.Backend("the fused executor (with --fused)");
 
         var deadZones = new Option<bool>("--dead-zones")
         {
@@ -56,13 +53,7 @@ internal static class EvaluateCommand
             string semanticsName = parse.GetValue(semantics)!;
             FloatSemantics chosen = CheckpointNames.ParseSemantics(semanticsName)
                 ?? throw new ArgumentException($"--semantics must be ieee, ftz-elementwise or ftz-everywhere; got '{semanticsName}'.");
-            int threadCount = parse.GetValue(threads);
-            if (threadCount < 1)
-            {
-                throw new ArgumentException($"--threads must be at least 1; got {threadCount}.");
-            }
-
-            var engine = new EngineSettings { MaxThreads = threadCount };
+            EngineSettings engine = SharedOptions.Engine(parse, threads);
             bool fast = parse.GetValue(fused);
             if (fast && chosen != FloatSemantics.FtzElementwise)
             {

@@ -5,6 +5,7 @@ using System.Text;
 using CpuLinear.Backends;
 using CpuLinear.Checkpoints;
 using CpuLinear.Cli.Evolution;
+using CpuLinear.Cli.Options;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Networks;
@@ -30,11 +31,11 @@ public static class ReproduceCommand
     {
         var quick = new Option<bool>("--quick") { Description = "A run under 10 minutes: short backprop, time-boxed ES." };
         var outDir = new Option<string>("--out") { Description = "Folder for table, metrics, plots and checkpoints.", DefaultValueFactory = _ => "reproduce" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of every run.", DefaultValueFactory = _ => 1 };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets (default: $CPULINEAR_DATA, else the user cache folder)." };
+        Option<ulong> seed = SharedOptions.Seed("Seed of every run.");
+        Option<int> threads = SharedOptions.Threads();
+        Option<string?> dataDir = SharedOptions.DataDirectory();
         var esMinutes = new Option<double?>("--es-minutes") { Description = "Wall-time cap of the ES run from a random start (default: none; --quick: 8)." };
-        Option<string> backend = EvolutionOptions.CreateBackendOption();
+        Option<string> backend = SharedOptions.Backend("the ES population");
         Option<bool> overwrite = RunOutputs.CreateOverwriteOption();
         var command = new Command("reproduce", "Reproduce the blog's table: backprop vs evolution strategies on the float32 deep linear network.");
         foreach (Option option in new Option[] { quick, outDir, seed, threads, dataDir, esMinutes, backend, overwrite })
@@ -44,15 +45,10 @@ public static class ReproduceCommand
 
         command.SetAction(parse => CommandErrors.Run(errors, () =>
         {
-            int threadCount = parse.GetValue(threads);
-            if (threadCount < 1)
-            {
-                throw new ArgumentException($"--threads must be at least 1; got {threadCount}.");
-            }
 
             bool isQuick = parse.GetValue(quick);
             double? minutes = parse.GetValue(esMinutes) ?? (isQuick ? 8 : null);
-            var engine = new EngineSettings { MaxThreads = threadCount };
+            EngineSettings engine = SharedOptions.Engine(parse, threads);
             using IPopulationEvaluator population = EvolutionOptions.CreateEvaluator(parse.GetValue(backend)!, engine);
             Run(output ?? AnsiConsole.Console, errors ?? Console.Error, isQuick, parse.GetValue(outDir)!, parse.GetValue(seed),
                 engine, population, parse.GetValue(dataDir), minutes, parse.GetValue(overwrite));

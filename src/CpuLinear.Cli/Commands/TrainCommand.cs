@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using CpuLinear.Checkpoints;
 using CpuLinear.Cli.Evolution;
+using CpuLinear.Cli.Options;
 using CpuLinear.Data;
 using CpuLinear.Networks;
 using CpuLinear.Optimization;
@@ -26,16 +27,16 @@ internal static class TrainCommand
         var method = new Option<string>("--method") { Description = "Training method: bp (backprop) or es (evolution strategies).", Required = true };
         var gradient = new Option<string>("--gradient")
         {
-            Description = "straight-through (the blog's), pure-linear, ftz-aware, or all (the three plus the linear-classifier ceiling).",
+            Description = "bp: straight-through (the blog's), pure-linear, ftz-aware, or all (the three plus the linear-classifier ceiling).",
             DefaultValueFactory = _ => "straight-through",
         };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set.", DefaultValueFactory = _ => DefaultEpochs };
-        var batch = new Option<int>("--batch") { Description = "Minibatch size.", DefaultValueFactory = _ => 128 };
-        var lr = new Option<float>("--lr") { Description = "Adam learning rate for the first half of the epochs; ×0.3 after.", DefaultValueFactory = _ => 1e-3f };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation and minibatch order.", DefaultValueFactory = _ => 1 };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var epochs = new Option<int>("--epochs") { Description = "bp: passes over the training set.", DefaultValueFactory = _ => DefaultEpochs };
+        var batch = new Option<int>("--batch") { Description = "bp: minibatch size (es: --es-batch).", DefaultValueFactory = _ => 128 };
+        var lr = new Option<float>("--lr") { Description = "bp: Adam learning rate for the first half of the epochs; ×0.3 after.", DefaultValueFactory = _ => 1e-3f };
+        Option<ulong> seed = SharedOptions.Seed("Seed of initialisation, minibatch order and (es) noise.");
+        Option<int> threads = SharedOptions.Threads();
         var outDir = new Option<string>("--out") { Description = "Folder for the checkpoints.", DefaultValueFactory = _ => "checkpoints" };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Cache root for datasets (default: $CPULINEAR_DATA, else the user cache folder)." };
+        Option<string?> dataDir = SharedOptions.DataDirectory();
         var limit = new Option<int?>("--limit") { Description = "bp: train and measure on the first N training and N test examples; es: evaluate the first N of each split at the end (quick runs)." };
         Option<bool> overwrite = RunOutputs.CreateOverwriteOption();
 
@@ -51,9 +52,10 @@ internal static class TrainCommand
         {
             if (parse.GetValue(method) == "es")
             {
+                SharedOptions.RejectIgnored(parse, "train --method es (backprop's options; ES has --generations, --pairs, --es-batch, --es-lr, ...)", [gradient, epochs, batch, lr]);
                 EvolutionTrainCommand.Run(
                     output ?? AnsiConsole.Console, parse, evolution, parse.GetValue(seed),
-                    new EngineSettings { MaxThreads = Positive(parse.GetValue(threads), "--threads") }, parse.GetValue(outDir)!, parse.GetValue(dataDir), parse.GetValue(limit), errors ?? Console.Error,
+                    SharedOptions.Engine(parse, threads), parse.GetValue(outDir)!, parse.GetValue(dataDir), parse.GetValue(limit), errors ?? Console.Error,
                     parse.GetValue(overwrite));
                 return;
             }
@@ -63,13 +65,14 @@ internal static class TrainCommand
                 throw new ArgumentException($"--method must be bp (backprop) or es (evolution strategies); got '{parse.GetValue(method)}'.");
             }
 
+            SharedOptions.RejectIgnored(parse, "train --method bp (evolution strategies' options)", evolution.All);
             string gradientName = parse.GetValue(gradient)!;
             GradientMode[] modes = gradientName == "all"
                 ? [GradientMode.StraightThrough, GradientMode.PureLinear, GradientMode.FtzAware]
                 : [CheckpointNames.ParseGradient(gradientName) ?? throw new ArgumentException($"--gradient must be straight-through, pure-linear, ftz-aware or all; got '{gradientName}'.")];
             var run = new RunSettings(
                 Positive(parse.GetValue(epochs), "--epochs"), Positive(parse.GetValue(batch), "--batch"), parse.GetValue(lr), parse.GetValue(seed),
-                new EngineSettings { MaxThreads = Positive(parse.GetValue(threads), "--threads") }, parse.GetValue(outDir)!, parse.GetValue(limit));
+                SharedOptions.Engine(parse, threads), parse.GetValue(outDir)!, parse.GetValue(limit));
             if (!(run.LearningRate > 0) || float.IsInfinity(run.LearningRate))
             {
                 throw new ArgumentException($"--lr must be a positive number; got {run.LearningRate}.");

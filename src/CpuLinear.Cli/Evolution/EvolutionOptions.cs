@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CpuLinear.Cli.Options;
 using CpuLinear.Backends;
 using CpuLinear.Evolution;
 using CpuLinear.Gpu;
@@ -25,13 +26,16 @@ internal sealed class EvolutionOptions
     public Option<string?> Metrics { get; } = new("--metrics") { Description = "Per-generation metrics file: .csv, else JSON Lines (default: <out>/<name>.metrics.jsonl)." };
     public Option<string?> Resume { get; } = new("--resume") { Description = "Continue an ES checkpoint; the run ends with the same bits as an uninterrupted one." };
     public Option<string?> Init { get; } = new("--init") { Description = "Start θ from any checkpoint of the same network (e.g. an FTZ-aware backprop one)." };
-    public Option<string> Backend { get; } = CreateBackendOption();
+    public Option<string> Backend { get; } = SharedOptions.Backend("the ES population");
 
     public Option<double?> TimeLimit { get; } = new("--time-limit") { Description = "Stop after this many minutes, with a checkpoint." };
 
+    /// <summary>Every ES option, in help order.</summary>
+    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, FixedWeightRms, Metrics, Resume, Init, Backend, TimeLimit];
+
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, FixedWeightRms, Metrics, Resume, Init, Backend, TimeLimit })
+        foreach (Option option in All)
         {
             command.Options.Add(option);
         }
@@ -57,13 +61,6 @@ internal sealed class EvolutionOptions
         settings.Validate();
         return settings;
     }
-
-    /// <summary><c>--backend</c>: where an ES population is evaluated (train --method es and reproduce).</summary>
-    public static Option<string> CreateBackendOption() => new("--backend")
-    {
-        Description = "Where the population is evaluated: cpu (the engine), gpu (CUDA through ILGPU) or ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator). All give the same bits.",
-        DefaultValueFactory = _ => "cpu",
-    };
 
     /// <summary>
     /// The population evaluator <c>--backend</c> names: the CPU engine's own evaluator for <c>cpu</c>, otherwise the

@@ -94,7 +94,7 @@ public interface IComputeBackend : IForwardExecutor, IDisposable
 
     /// <summary>
     /// Evaluates a low-rank (EGGROLL) evolution-strategies population on one shared minibatch, with the first layer
-    /// computed as <see cref="Evolution.EvolutionTrainer"/> computes it: the product with the centre's first weights
+    /// computed as <see cref="Networks.LowRankFirstLayer"/> computes it: the product with the centre's first weights
     /// plus each member's rank-r term, never the product with a materialised perturbed matrix.
     /// </summary>
     /// <remarks>

@@ -47,7 +47,7 @@ public sealed record EvolutionSettings
 
     /// <summary>
     /// After every update, rescale each hidden layer's weights (all but the last layer) to the initialisation's
-    /// RMS √(2/fan_in) (<see cref="WeightRmsProjection"/>): keeps the units where the fixed-edge dead zones act
+    /// RMS √(2/fan_in) (the trainer's <c>WeightRmsProjection</c>): keeps the units where the fixed-edge dead zones act
     /// instead of letting weight decay shrink them into silence (docs/evolution.md).
     /// </summary>
     public bool FixedWeightRms { get; init; }

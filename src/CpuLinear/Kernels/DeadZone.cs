@@ -65,7 +65,7 @@ public static class DeadZone
 
     /// <summary>
     /// <c>destination[i] = |x[i]| &lt; threshold ? ±0 : x[i]·factor</c>: a scaling whose tiny results are flushed,
-    /// decided on the input (see <see cref="Numerics.SoftwareFlush"/> for why the product cannot decide it).
+    /// decided on the input (see <see cref="SoftwareFlush"/> for why the product cannot decide it).
     /// </summary>
     [SkipLocalsInit]
     public static unsafe void Scale(ReadOnlySpan<float> x, float factor, float threshold, Span<float> destination, KernelPath path)

@@ -2,7 +2,6 @@ using CommunityToolkit.HighPerformance;
 using CpuLinear.Kernels;
 using CpuLinear.Networks;
 using CpuLinear.Simd;
-using CpuLinear.Simd;
 
 namespace CpuLinear.Populations;
 

@@ -2,7 +2,7 @@ namespace CpuLinear.Simd;
 
 /// <summary>
 /// The instruction-set paths a CpuLinear kernel can run on, from the narrowest to the widest.
-/// Every path computes the same bits (see <see cref="Gemm"/>); they differ only in speed.
+/// Every path computes the same bits (see <c>Kernels.Gemm</c>); they differ only in speed.
 /// </summary>
 public enum KernelPath
 {

@@ -5,7 +5,7 @@ namespace CpuLinear.Training;
 /// <summary>
 /// Holds each hidden layer's weight scale at its initial value: after an ES update, the weights of every layer
 /// but the last are multiplied by one factor per layer so that their RMS is √(2/fan_in) again (the
-/// initialisation's standard deviation). <see cref="EvolutionSettings.FixedWeightRms"/> turns it on.
+/// initialisation's standard deviation). <see cref="Evolution.EvolutionSettings.FixedWeightRms"/> turns it on.
 /// </summary>
 /// <remarks>
 /// Why: the dead zone sits at a fixed edge (|v| &lt; ½ in scaled units), so what a unit computes depends on the
