@@ -4,8 +4,8 @@ using CpuLinear.Evolution;
 using CpuLinear.Networks;
 using CpuLinear.Populations;
 using CpuLinear.Training;
-using ILGPU;
 using ILGPU.Runtime.Cuda;
+using ILGPU;
 
 namespace CpuLinear.Gpu.Tests;
 

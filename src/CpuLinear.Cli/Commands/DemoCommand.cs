@@ -1,5 +1,5 @@
-using CpuLinear.Demos;
 using System.CommandLine;
+using CpuLinear.Demos;
 using CpuLinear.Numerics;
 using Spectre.Console;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using CpuLinear.Cli.Options;
 using CpuLinear.Backends;
 using CpuLinear.Checkpoints;
+using CpuLinear.Cli.Options;
 using CpuLinear.Data;
 using CpuLinear.Gpu;
 using CpuLinear.Networks;

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using CpuLinear.Cli.Evolution;
 using CpuLinear.Backends;
 using CpuLinear.Checkpoints;
+using CpuLinear.Cli.Evolution;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Gpu;

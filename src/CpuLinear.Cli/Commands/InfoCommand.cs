@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Numerics;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.Intrinsics;
 using CpuLinear.Gpu;
 using CpuLinear.Kernels;
 using CpuLinear.Numerics;

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using CpuLinear.Cli.Options;
 using CpuLinear.Backends;
+using CpuLinear.Cli.Options;
 using CpuLinear.Evolution;
 using CpuLinear.Gpu;
 using CpuLinear.Populations;

@@ -1,6 +1,6 @@
+using System.Runtime.CompilerServices;
 using CpuLinear.Kernels;
 using CpuLinear.Numerics;
-using System.Runtime.CompilerServices;
 
 namespace CpuLinear.Demos;
 

@@ -1,5 +1,5 @@
-using CpuLinear.Simd;
 using System.Runtime.CompilerServices;
+using CpuLinear.Simd;
 
 namespace CpuLinear.Kernels;
 

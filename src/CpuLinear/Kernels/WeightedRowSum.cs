@@ -1,6 +1,6 @@
-using CpuLinear.Simd;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using CpuLinear.Simd;
 
 namespace CpuLinear.Kernels;
 

@@ -1,8 +1,8 @@
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Evolution;
-using CpuLinear.Populations;
 using CpuLinear.Kernels;
 using CpuLinear.Networks;
+using CpuLinear.Populations;
 using CpuLinear.Simd;
 
 namespace CpuLinear.Tests.Evolution;

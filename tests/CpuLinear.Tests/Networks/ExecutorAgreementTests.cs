@@ -1,7 +1,7 @@
 using CommunityToolkit.HighPerformance;
+using CpuLinear.Data;
 using CpuLinear.Kernels;
 using CpuLinear.Networks;
-using CpuLinear.Data;
 using CpuLinear.Randomness;
 using CpuLinear.Simd;
 using CpuLinear.Tests.Data;
