@@ -2,7 +2,7 @@ namespace CpuLinear.Simd;
 
 /// <summary>
 /// The handful of lane-wise operations the kernels need, implemented once per vector width
-/// (<c>Gemm.Vector512.cs</c>, <c>Gemm.Vector256.cs</c>, <c>Gemm.Vector128.cs</c>, <c>Gemm.Scalar.cs</c>).
+/// (<see cref="Vector512Lanes"/>, <see cref="Vector256Lanes"/>, <see cref="Vector128Lanes"/>, <see cref="ScalarLanes"/>); <see cref="LaneDispatch"/> picks one per kernel path.
 /// Kernels are written once, generic over this interface; the JIT specialises them per struct, so the
 /// static abstract calls compile to single instructions.
 /// </summary>
