@@ -171,7 +171,7 @@ public static class Datasets
         }
         else if (dataset == KnownDataset.FashionMnist)
         {
-            DebianPackageFetcher.FetchFashionMnist(root, log, AptTimeout);
+            FetchFashionMnist(root, log);
         }
         else
         {
@@ -181,6 +181,35 @@ public static class Datasets
 
         log.WriteLine($"{dataset.Name} installed in '{final}'.");
         return final;
+    }
+
+    // Debian's package where apt-get exists (no network beyond the distribution's mirror), else the authors' files
+    // over HTTPS; when both fail, the error says why each did.
+    private static void FetchFashionMnist(string root, TextWriter log)
+    {
+        DataFetchException? debian = null;
+        if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable(UpstreamFetcher.FashionMnistUrlVariable) is not { Length: > 0 })
+        {
+            try
+            {
+                DebianPackageFetcher.FetchFashionMnist(root, log, AptTimeout);
+                return;
+            }
+            catch (DataFetchException ex)
+            {
+                debian = ex;
+                log.WriteLine($"The Debian package route failed ({ex.Message}); trying the authors' files over HTTPS.");
+            }
+        }
+
+        try
+        {
+            UpstreamFetcher.Fetch(KnownDataset.FashionMnist, root, UpstreamFetcher.FashionMnistBaseUrl, log, AptTimeout);
+        }
+        catch (DataFetchException ex) when (debian is not null)
+        {
+            throw new DataFetchException($"Cannot fetch fashion-mnist. Debian package: {debian.Message} HTTPS: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Copies the four files found in <paramref name="source"/> into the cache, verified, atomically.</summary>

@@ -49,7 +49,8 @@ public sealed record KnownDataset(
         [
             "cpulinear data fetch fashion-mnist     (Debian/Ubuntu: downloads the package dataset-fashion-mnist with apt-get download, no install)",
             "apt-get install dataset-fashion-mnist  (installs the files under /usr/share/datasets/fashion-mnist, used from there)",
-            "cpulinear data fetch fashion-mnist --data DIR  (elsewhere: DIR holds the four upstream files train-images-idx3-ubyte.gz etc.)",
+            "cpulinear data fetch fashion-mnist     (elsewhere: downloads the authors' four .gz files over HTTPS; $CPULINEAR_FASHION_MNIST_URL sets a mirror)",
+            "cpulinear data fetch fashion-mnist --data DIR  (offline: DIR holds the four upstream files train-images-idx3-ubyte.gz etc.)",
             "cpulinear ... --data DIR               (DIR holds the four files train-images-idx3-ubyte.gz etc., raw or .gz)",
         ]);
 

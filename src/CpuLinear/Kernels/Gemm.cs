@@ -173,13 +173,7 @@ public static partial class Gemm
     }
 
     /// <summary>Columns of one packed B panel on <paramref name="path"/>.</summary>
-    internal static int PanelWidth(KernelPath path) => TileVectors * path switch
-    {
-        KernelPath.Vector512 => Vector512<float>.Count,
-        KernelPath.Vector256 => Vector256<float>.Count,
-        KernelPath.Vector128 => Vector128<float>.Count,
-        _ => 1,
-    };
+    internal static int PanelWidth(KernelPath path) => TileVectors * LaneDispatch.LaneCount(path);
 
     /// <summary>Floating-point operations of one multiply (a fused multiply-add counts as two).</summary>
     public static double FlopCount(int m, int n, int k) => 2.0 * m * n * k;

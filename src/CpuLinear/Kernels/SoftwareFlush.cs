@@ -56,14 +56,10 @@ public static partial class SoftwareFlush
     public const int MaxScaleExponent = 127;
 
     /// <summary>
-    /// The widest path this CPU accelerates, chosen once. Order: 512-bit first (AVX-512), then 256 (AVX2),
-    /// then 128 (SSE/AdvSimd, on every x64/ARM64 machine), scalar last for anything else.
+    /// The widest path this CPU accelerates, FMA or not (compare-and-select needs none), chosen once
+    /// (<see cref="KernelRegistry.WidestVector"/>).
     /// </summary>
-    internal static readonly KernelPath BestPath =
-        Vector512.IsHardwareAccelerated ? KernelPath.Vector512
-        : Vector256.IsHardwareAccelerated ? KernelPath.Vector256
-        : Vector128.IsHardwareAccelerated ? KernelPath.Vector128
-        : KernelPath.Scalar;
+    internal static readonly KernelPath BestPath = KernelRegistry.WidestVector;
 
     /// <summary>The name of the path the public methods use on this machine (Vector512, Vector256, Vector128 or Scalar).</summary>
     public static string PathName => BestPath.ToString();

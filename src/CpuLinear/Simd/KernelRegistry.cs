@@ -57,6 +57,17 @@ public static class KernelRegistry
         }
     }
 
+    /// <summary>
+    /// The widest vector width the runtime accelerates, whether or not it has a fused multiply-add: what
+    /// element-wise kernels (compare, select, add, scale) use. Order: 512-bit (AVX-512), 256 (AVX2), 128
+    /// (SSE/AdvSimd, on every x64/ARM64 machine), scalar for anything else.
+    /// </summary>
+    internal static KernelPath WidestVector =>
+        Vector512.IsHardwareAccelerated ? KernelPath.Vector512
+        : Vector256.IsHardwareAccelerated ? KernelPath.Vector256
+        : Vector128.IsHardwareAccelerated ? KernelPath.Vector128
+        : KernelPath.Scalar;
+
     /// <summary>True when fused multiply-add is an instruction here rather than a software emulation.</summary>
     public static bool HasHardwareFusedMultiplyAdd =>
         System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;

@@ -31,4 +31,21 @@ internal static class LaneDispatch
                 break;
         }
     }
+
+    /// <summary>Floats per vector on <paramref name="path"/>.</summary>
+    public static int LaneCount(KernelPath path)
+    {
+        var count = default(LaneCountKernel);
+        Run(path, ref count);
+        return count.Count;
+    }
+
+    private struct LaneCountKernel : ILaneKernel
+    {
+        public int Count;
+
+        public void Run<TLanes, TVector>()
+            where TLanes : struct, IFloatLanes<TVector>
+            where TVector : unmanaged => Count = TLanes.Count;
+    }
 }
