@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ES generation speed of two builds of the benchmarks, alternating rounds in one run so both see the same
-# machine load; prints each round's JSON lines tagged with the build, then the new/old ratio per configuration
+# machine load (odd rounds old first, even rounds new first); prints each round's JSON lines tagged with the build, then the new/old ratio per configuration
 # (the median over rounds). Usage:
 #   tools/compare-es-builds.sh OLD_REPO NEW_REPO [ROUNDS] [ES ARGS...]
 # e.g. tools/compare-es-builds.sh /work/base . 3 256 256 4 64 1024   (each repo built: dotnet build -c Release)
@@ -10,7 +10,8 @@ args=("$@"); [ ${#args[@]} -gt 0 ] || args=(256 256 4 64 1024)
 dll=perf/CpuLinear.Benchmarks/bin/Release/net10.0/CpuLinear.Benchmarks.dll
 log=$(mktemp)
 for r in $(seq 1 "$rounds"); do
-  for tag in old new; do
+  order="old new"; [ $((r % 2)) -eq 0 ] && order="new old"   # alternate which build goes first
+  for tag in $order; do
     repo=$old; [ "$tag" = new ] && repo=$new
     dotnet "$repo/$dll" es "${args[@]}" 2>/dev/null | grep '"library":"cpulinear"' | sed "s/^{/{\"build\":\"$tag\",\"round\":$r,/" | tee -a "$log" || true
   done

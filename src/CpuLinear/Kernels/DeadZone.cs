@@ -136,24 +136,40 @@ public static class DeadZone
         }
     }
 
-    private readonly unsafe struct ApplyKernel(float* values, int length, float threshold) : ILaneKernel
+    private readonly unsafe struct ApplyKernel(float* values, int length, float threshold) : ILaneKernel<ApplyKernel>
     {
-        public void Run<TLanes, TVector>()
+        private readonly float* _values = values;
+        private readonly int _length = length;
+        private readonly float _threshold = threshold;
+
+        public static void Run<TLanes, TVector>(ref ApplyKernel kernel)
             where TLanes : struct, IFloatLanes<TVector>
-            where TVector : unmanaged => Apply<TLanes, TVector>(values, length, threshold);
+            where TVector : unmanaged => Apply<TLanes, TVector>(kernel._values, kernel._length, kernel._threshold);
     }
 
-    private readonly unsafe struct AddKernel(float* x, float* y, float* destination, int length, (float X, float Y, float Sum) thresholds) : ILaneKernel
+    private readonly unsafe struct AddKernel(float* x, float* y, float* destination, int length, (float X, float Y, float Sum) thresholds) : ILaneKernel<AddKernel>
     {
-        public void Run<TLanes, TVector>()
+        private readonly float* _x = x;
+        private readonly float* _y = y;
+        private readonly float* _destination = destination;
+        private readonly int _length = length;
+        private readonly (float X, float Y, float Sum) _thresholds = thresholds;
+
+        public static void Run<TLanes, TVector>(ref AddKernel kernel)
             where TLanes : struct, IFloatLanes<TVector>
-            where TVector : unmanaged => Add<TLanes, TVector>(x, y, destination, length, thresholds);
+            where TVector : unmanaged => Add<TLanes, TVector>(kernel._x, kernel._y, kernel._destination, kernel._length, kernel._thresholds);
     }
 
-    private readonly unsafe struct ScaleKernel(float* x, float* destination, int length, float factor, float threshold) : ILaneKernel
+    private readonly unsafe struct ScaleKernel(float* x, float* destination, int length, float factor, float threshold) : ILaneKernel<ScaleKernel>
     {
-        public void Run<TLanes, TVector>()
+        private readonly float* _x = x;
+        private readonly float* _destination = destination;
+        private readonly int _length = length;
+        private readonly float _factor = factor;
+        private readonly float _threshold = threshold;
+
+        public static void Run<TLanes, TVector>(ref ScaleKernel kernel)
             where TLanes : struct, IFloatLanes<TVector>
-            where TVector : unmanaged => Scale<TLanes, TVector>(x, destination, length, factor, threshold);
+            where TVector : unmanaged => Scale<TLanes, TVector>(kernel._x, kernel._destination, kernel._length, kernel._factor, kernel._threshold);
     }
 }

@@ -225,11 +225,15 @@ public static partial class Gemm
         public float* UpdateRows { get; init; }
     }
 
-    private readonly struct RunKernel<TEpilogue>(Problem problem, TEpilogue epilogue, int threads) : ILaneKernel
+    private readonly struct RunKernel<TEpilogue>(Problem problem, TEpilogue epilogue, int threads) : ILaneKernel<RunKernel<TEpilogue>>
         where TEpilogue : struct, IGemmEpilogue
     {
-        public void Run<TLanes, TVector>()
+        private readonly Problem _problem = problem;
+        private readonly TEpilogue _epilogue = epilogue;
+        private readonly int _threads = threads;
+
+        public static void Run<TLanes, TVector>(ref RunKernel<TEpilogue> kernel)
             where TLanes : struct, IFloatLanes<TVector>
-            where TVector : unmanaged => Gemm.Run<TLanes, TVector, TEpilogue>(problem, epilogue, threads);
+            where TVector : unmanaged => Gemm.Run<TLanes, TVector, TEpilogue>(kernel._problem, kernel._epilogue, kernel._threads);
     }
 }

@@ -225,10 +225,14 @@ public static class WeightedRowSum
         public readonly float** Terms = terms;
     }
 
-    private readonly struct RunKernel(Pointers pointers, Arguments arguments, int height) : ILaneKernel
+    private readonly struct RunKernel(Pointers pointers, Arguments arguments, int height) : ILaneKernel<RunKernel>
     {
-        public void Run<TLanes, TVector>()
+        private readonly Pointers _pointers = pointers;
+        private readonly Arguments _arguments = arguments;
+        private readonly int _height = height;
+
+        public static void Run<TLanes, TVector>(ref RunKernel kernel)
             where TLanes : struct, IFloatLanes<TVector>
-            where TVector : unmanaged => WeightedRowSum.Run<TLanes, TVector>(pointers, arguments, height);
+            where TVector : unmanaged => WeightedRowSum.Run<TLanes, TVector>(kernel._pointers, kernel._arguments, kernel._height);
     }
 }

@@ -13,21 +13,21 @@ internal static class LaneDispatch
     /// <summary>Runs <paramref name="kernel"/> on <paramref name="path"/>'s lanes (scalar for any path not listed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run<TKernel>(KernelPath path, ref TKernel kernel)
-        where TKernel : struct, ILaneKernel
+        where TKernel : struct, ILaneKernel<TKernel>
     {
         switch (path)
         {
             case KernelPath.Vector512:
-                kernel.Run<Vector512Lanes, Vector512<float>>();
+                TKernel.Run<Vector512Lanes, Vector512<float>>(ref kernel);
                 break;
             case KernelPath.Vector256:
-                kernel.Run<Vector256Lanes, Vector256<float>>();
+                TKernel.Run<Vector256Lanes, Vector256<float>>(ref kernel);
                 break;
             case KernelPath.Vector128:
-                kernel.Run<Vector128Lanes, Vector128<float>>();
+                TKernel.Run<Vector128Lanes, Vector128<float>>(ref kernel);
                 break;
             default:
-                kernel.Run<ScalarLanes, float>();
+                TKernel.Run<ScalarLanes, float>(ref kernel);
                 break;
         }
     }
@@ -40,12 +40,12 @@ internal static class LaneDispatch
         return count.Count;
     }
 
-    private struct LaneCountKernel : ILaneKernel
+    private struct LaneCountKernel : ILaneKernel<LaneCountKernel>
     {
         public int Count;
 
-        public void Run<TLanes, TVector>()
+        public static void Run<TLanes, TVector>(ref LaneCountKernel kernel)
             where TLanes : struct, IFloatLanes<TVector>
-            where TVector : unmanaged => Count = TLanes.Count;
+            where TVector : unmanaged => kernel.Count = TLanes.Count;
     }
 }
