@@ -32,7 +32,8 @@ public static class ClusterHosting
         ArgumentNullException.ThrowIfNull(options);
         HostApplicationBuilder builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(options.LogLevel);
+        // Orleans' own log goes to standard error; standard output is the worker's (and the coordinator's) progress.
+        builder.Logging.AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(options.LogLevel);
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(c =>
@@ -60,7 +61,7 @@ public static class ClusterHosting
 
         HostApplicationBuilder builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(logLevel);
+        builder.Logging.AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(logLevel);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(c =>

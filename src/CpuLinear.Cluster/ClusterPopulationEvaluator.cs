@@ -304,7 +304,19 @@ public sealed class ClusterPopulationEvaluator : IPopulationEvaluator
 
     private async Task RefreshSilosAsync(long g)
     {
-        Dictionary<SiloAddress, SiloStatus> hosts = await _client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).ConfigureAwait(false);
+        Dictionary<SiloAddress, SiloStatus> hosts;
+        try
+        {
+            hosts = await _client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(_options.Deadline).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException)
+        {
+            // The membership view is out of reach (e.g. its silo just died): keep the silos known so far; failed calls
+            // reassign their members as usual.
+            _options.Log?.WriteLine($"generation {g}: the cluster's membership could not be read ({e.GetType().Name}); using the {_silos.Count} silos known");
+            return;
+        }
+
         var active = hosts.Keys.ToDictionary(a => a.ToParsableString(), StringComparer.Ordinal);
         foreach (string gone in _silos.Keys.Where(k => !active.ContainsKey(k)).ToList())
         {
