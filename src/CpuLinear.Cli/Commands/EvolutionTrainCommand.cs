@@ -79,7 +79,7 @@ internal static class EvolutionTrainCommand
             name, outDir, parse.GetValue(options.Metrics) ?? Path.Combine(outDir, name + ".metrics.jsonl"),
             TimeLimit: minutes is { } m ? TimeSpan.FromMinutes(m) : null, EvaluationLimit: limit)
         {
-            Status = cluster is null ? null : () => ClusterConnection.Status(cluster.Evaluator),
+            Status = cluster is null ? null : cluster.Status,
         };
         if (resume is null)
         {

@@ -9,10 +9,14 @@ namespace CpuLinear.Cli.Evolution;
 internal sealed class ClusterConnection : IDisposable
 {
     private readonly IHost _host;
+    private readonly TextWriter _log;
+    private long _lastSeen = -1, _generations, _bytes, _silos;
+    private double _wall, _wait;
 
-    private ClusterConnection(IHost host, ClusterPopulationEvaluator evaluator)
+    private ClusterConnection(IHost host, ClusterPopulationEvaluator evaluator, TextWriter log)
     {
         _host = host;
+        _log = log;
         Evaluator = evaluator;
     }
 
@@ -27,15 +31,25 @@ internal sealed class ClusterConnection : IDisposable
         var evaluator = new ClusterPopulationEvaluator(
             (Orleans.IClusterClient)host.Services.GetService(typeof(Orleans.IClusterClient))!,
             new ClusterEvaluatorOptions { Dataset = dataset, Secret = secret, Engine = engine, Log = log });
-        return new ClusterConnection(host, evaluator);
+        return new ClusterConnection(host, evaluator, log);
     }
 
     /// <summary>Progress text: silos, members/s per silo, fitness traffic and coordination latency of the last generation.</summary>
-    public static string Status(ClusterPopulationEvaluator evaluator)
+    public string Status()
     {
-        if (evaluator.LastReport is not { } r)
+        if (Evaluator.LastReport is not { } r)
         {
             return "";
+        }
+
+        if (r.Generation != _lastSeen)
+        {
+            _lastSeen = r.Generation;
+            _generations++;
+            _wall += r.WallSeconds;
+            _wait += r.WaitSeconds;
+            _bytes += r.BytesSent + r.BytesReceived - r.SyncBytes;
+            _silos += r.Silos.Count;
         }
 
         string silos = string.Join(" ", r.Silos.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Machine}/{s.Cores}c:{s.MembersPerSecond:F0}/s")));
@@ -54,6 +68,12 @@ internal sealed class ClusterConnection : IDisposable
 
     public void Dispose()
     {
+        if (_generations > 0)
+        {
+            _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"cluster: {_generations} generations, {_generations / _wall:F3} generations/s on the cluster, coordination latency {_wait / _generations * 1000:F1} ms/generation, fitness traffic {(double)_bytes / _silos:F0} bytes per silo per generation (orders + replies; replicas not counted)"));
+        }
+
         Evaluator.Dispose();
         _host.StopAsync().GetAwaiter().GetResult();
         _host.Dispose();
