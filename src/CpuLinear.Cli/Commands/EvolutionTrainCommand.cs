@@ -3,6 +3,7 @@ using System.Globalization;
 using CpuLinear.Backends;
 using CpuLinear.Checkpoints;
 using CpuLinear.Cli.Evolution;
+using CpuLinear.Cli.Options;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Gpu;
@@ -21,7 +22,21 @@ internal static class EvolutionTrainCommand
         IAnsiConsole console, ParseResult parse, EvolutionOptions options, ulong seed, EngineSettings engine, string outDir, string? dataDir, int? limit, TextWriter log,
         bool overwrite = false)
     {
-        using IPopulationEvaluator backend = EvolutionOptions.CreateEvaluator(parse.GetValue(options.Backend)!, engine);
+        string? gateways = parse.GetValue(options.Cluster);
+        if (gateways is null)
+        {
+            SharedOptions.RejectIgnored(parse, "train --method es without --cluster", [options.ClusterId, options.ClusterSecret]);
+        }
+        else
+        {
+            SharedOptions.RejectIgnored(parse, "train --method es --cluster (the workers evaluate on their CPU engines)", [options.Backend]);
+        }
+
+        using ClusterConnection? cluster = gateways is null
+            ? null
+            : ClusterConnection.Open(gateways, parse.GetValue(options.ClusterId)!, SharedOptions.Secret(parse, options.ClusterSecret), "mnist", engine, log);
+        using IPopulationEvaluator? local = cluster is null ? EvolutionOptions.CreateEvaluator(parse.GetValue(options.Backend)!, engine) : null;
+        IPopulationEvaluator backend = cluster?.Evaluator ?? local!;
         EvolutionTrainer trainer;
         string? resume = parse.GetValue(options.Resume);
         if (resume is not null && overwrite)
@@ -56,12 +71,16 @@ internal static class EvolutionTrainCommand
             name = init is null ? "es" : "es-from-init";
         }
 
+        ClusterConnection.AttachIfCluster(trainer);
         EvolutionSettings s = trainer.Settings;
         console.MarkupLineInterpolated($"[bold]{name}[/]: {NetworkArchitecture.Default}, OpenAI-ES, {2 * s.Pairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}{(s.FirstLayerUnits > 0 ? $", {s.FirstLayerUnits} first-layer units per pair" : "")}, σ {s.SigmaInitial}→{s.SigmaFinal}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}{(s.FixedWeightRms ? ", hidden weights held at their initial RMS" : "")}, seed {s.Seed}; population on {trainer.Evaluator.Description}");
         double? minutes = parse.GetValue(options.TimeLimit);
         var session = new EvolutionSessionOptions(
             name, outDir, parse.GetValue(options.Metrics) ?? Path.Combine(outDir, name + ".metrics.jsonl"),
-            TimeLimit: minutes is { } m ? TimeSpan.FromMinutes(m) : null, EvaluationLimit: limit);
+            TimeLimit: minutes is { } m ? TimeSpan.FromMinutes(m) : null, EvaluationLimit: limit)
+        {
+            Status = cluster is null ? null : cluster.Status,
+        };
         if (resume is null)
         {
             // A new run never replaces an earlier run's checkpoint nor appends to its metrics (--resume continues it).

@@ -38,7 +38,10 @@ public static class ReproduceCommand
         Option<string> backend = SharedOptions.Backend("the ES population");
         Option<bool> overwrite = RunOutputs.CreateOverwriteOption();
         var command = new Command("reproduce", "Reproduce the blog's table: backprop vs evolution strategies on the float32 deep linear network.");
-        foreach (Option option in new Option[] { quick, outDir, seed, threads, dataDir, esMinutes, backend, overwrite })
+        Option<string?> cluster = SharedOptions.Cluster();
+        Option<string> clusterId = SharedOptions.ClusterId();
+        Option<string?> clusterSecret = SharedOptions.ClusterSecret();
+        foreach (Option option in new Option[] { quick, outDir, seed, threads, dataDir, esMinutes, backend, overwrite, cluster, clusterId, clusterSecret })
         {
             command.Options.Add(option);
         }
@@ -49,7 +52,17 @@ public static class ReproduceCommand
             bool isQuick = parse.GetValue(quick);
             double? minutes = parse.GetValue(esMinutes) ?? (isQuick ? 8 : null);
             EngineSettings engine = SharedOptions.Engine(parse, threads);
-            using IPopulationEvaluator population = EvolutionOptions.CreateEvaluator(parse.GetValue(backend)!, engine);
+            string? gateways = parse.GetValue(cluster);
+            if (gateways is not null)
+            {
+                SharedOptions.RejectIgnored(parse, "reproduce --cluster (the workers evaluate on their CPU engines)", [backend]);
+            }
+
+            using ClusterConnection? connection = gateways is null
+                ? null
+                : ClusterConnection.Open(gateways, parse.GetValue(clusterId)!, SharedOptions.Secret(parse, clusterSecret), "mnist", engine, errors ?? Console.Error);
+            using IPopulationEvaluator? local = connection is null ? EvolutionOptions.CreateEvaluator(parse.GetValue(backend)!, engine) : null;
+            IPopulationEvaluator population = connection?.Evaluator ?? local!;
             Run(output ?? AnsiConsole.Console, errors ?? Console.Error, isQuick, parse.GetValue(outDir)!, parse.GetValue(seed),
                 engine, population, parse.GetValue(dataDir), minutes, parse.GetValue(overwrite));
         }));
@@ -140,6 +153,7 @@ public static class ReproduceCommand
         // 3. ES from a random start: the blog's experiment.
         var runs = new List<(string Name, IReadOnlyList<GenerationMetrics> Metrics)>();
         var random = new EvolutionTrainer(NetworkParameters.Initialize(NetworkArchitecture.Default, seed), RandomStart(quick, seed, onCpuEngine: population.Supports(MemberKind.UnitSubset)), engine, population);
+        ClusterConnection.AttachIfCluster(random);
         EvolutionSessionResult esRandom = EvolutionSession.Run(console, mnist, random,
             new EvolutionSessionOptions("es-random-start", checkpoints, Path.Combine(outDir, "es-random-start.metrics.jsonl"),
                 TimeLimit: esMinutes is { } m ? TimeSpan.FromMinutes(m) : null),
@@ -152,6 +166,7 @@ public static class ReproduceCommand
         Backprop(console, mnist, aware, GradientMode.FtzAware, bpEpochs, seed, engine, "backprop (FTZ-aware)");
         rows.Add(Measure("backprop (FTZ-aware, true dead-zone derivative)", "—", aware, mnist, literal, ieee));
         var tuned = new EvolutionTrainer(aware.Clone(), FromBackprop(quick, seed), engine, population);
+        ClusterConnection.AttachIfCluster(tuned);
         EvolutionSessionResult esTuned = EvolutionSession.Run(console, mnist, tuned,
             new EvolutionSessionOptions("es-from-ftz-aware-bp", checkpoints, Path.Combine(outDir, "es-from-ftz-aware-bp.metrics.jsonl")),
             [0.967]);

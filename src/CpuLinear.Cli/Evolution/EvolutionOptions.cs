@@ -30,8 +30,14 @@ internal sealed class EvolutionOptions
 
     public Option<double?> TimeLimit { get; } = new("--time-limit") { Description = "Stop after this many minutes, with a checkpoint." };
 
+    public Option<string?> Cluster { get; } = SharedOptions.Cluster();
+
+    public Option<string> ClusterId { get; } = SharedOptions.ClusterId();
+
+    public Option<string?> ClusterSecret { get; } = SharedOptions.ClusterSecret();
+
     /// <summary>Every ES option, in help order.</summary>
-    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, FixedWeightRms, Metrics, Resume, Init, Backend, TimeLimit];
+    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, FixedWeightRms, Metrics, Resume, Init, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];
 
     public void AddTo(Command command)
     {

@@ -22,6 +22,9 @@ internal sealed record EvolutionSessionOptions(
     string Name, string OutDir, string? MetricsPath, int EvaluateEvery = 25, int CheckpointEvery = 100, TimeSpan? TimeLimit = null, int? EvaluationLimit = null)
 {
     public string CheckpointPath => Path.Combine(OutDir, Name + ".safetensors");
+
+    /// <summary>Appended to the progress line after every generation (e.g. the cluster's silos and traffic); null: nothing.</summary>
+    public Func<string>? Status { get; init; }
 }
 
 /// <summary>What an ES session did.</summary>
@@ -89,7 +92,7 @@ internal static class EvolutionSession
                         var row = new GenerationMetrics(s.Generation, elapsedBefore + clock.Elapsed.TotalSeconds, s.Sigma, s.LearningRate, s.CenterLoss, s.CenterAccuracy, s.MeanFitness, trainAccuracy, testAccuracy);
                         metrics.Add(row);
                         log?.Write(row);
-                        task.Description = Markup.Escape(string.Create(Invariant, $"{options.Name} gen {trainer.Generation}/{total} loss {s.CenterLoss:F3}{accuracies}"));
+                        task.Description = Markup.Escape(string.Create(Invariant, $"{options.Name} gen {trainer.Generation}/{total} loss {s.CenterLoss:F3}{accuracies}{options.Status?.Invoke()}"));
                         task.Value = trainer.Generation;
                         if (trainer.Generation % options.CheckpointEvery == 0)
                         {

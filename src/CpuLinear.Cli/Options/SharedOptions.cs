@@ -55,4 +55,27 @@ internal static class SharedOptions
             throw new ArgumentException($"{string.Join(", ", given)} {(given.Length == 1 ? "does" : "do")} not apply to {mode}; remove {(given.Length == 1 ? "it" : "them")}.");
         }
     }
+
+    /// <summary><c>--cluster</c>: the gateway endpoints (host:port, comma-separated) of an ES cluster's silos.</summary>
+    public static Option<string?> Cluster() => new("--cluster")
+    {
+        Description = "Evaluate the ES population on the workers (cpulinear worker) reached at these gateway endpoints, host:port[,host:port...]; same bits as one process.",
+    };
+
+    /// <summary><c>--cluster-id</c>: silos and coordinators of another id do not connect.</summary>
+    public static Option<string> ClusterId() => new("--cluster-id")
+    {
+        Description = "The cluster's id; workers and coordinators with another id do not connect.",
+        DefaultValueFactory = _ => "cpulinear",
+    };
+
+    /// <summary><c>--cluster-secret</c>: the shared secret every cluster message is authenticated with.</summary>
+    public static Option<string?> ClusterSecret() => new("--cluster-secret")
+    {
+        Description = "Shared secret of the cluster (HMAC of every message); default: $CPULINEAR_CLUSTER_SECRET, else empty (loopback only).",
+    };
+
+    /// <summary>The secret <c>--cluster-secret</c> or <c>$CPULINEAR_CLUSTER_SECRET</c> gives (empty when neither).</summary>
+    public static string Secret(ParseResult parse, Option<string?> secret) =>
+        parse.GetValue(secret) ?? Environment.GetEnvironmentVariable("CPULINEAR_CLUSTER_SECRET") ?? "";
 }

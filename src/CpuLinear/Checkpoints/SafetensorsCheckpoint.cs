@@ -38,13 +38,6 @@ public static partial class SafetensorsCheckpoint
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(checkpoint);
-        if ((checkpoint.AdamFirstMoment is null) != (checkpoint.AdamSecondMoment is null))
-        {
-            throw new ArgumentException("Adam's m and v are saved together or not at all.", nameof(checkpoint));
-        }
-
-        List<(string Name, int[] Shape, float[] Data, int Offset, int Length)> tensors = Tensors(checkpoint);
-        byte[] header = Header(checkpoint, tensors, DataDigest(tensors));
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(folder);
         string temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
@@ -52,15 +45,7 @@ public static partial class SafetensorsCheckpoint
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-                stream.Write(length);
-                stream.Write(header);
-                foreach (var tensor in tensors)
-                {
-                    WriteLittleEndian(stream, tensor.Data.AsSpan(tensor.Offset, tensor.Length));
-                }
-
+                WriteTo(stream, checkpoint);
                 stream.Flush(flushToDisk: true);
             }
 
@@ -70,6 +55,34 @@ public static partial class SafetensorsCheckpoint
         {
             File.Delete(temporary);
             throw;
+        }
+    }
+
+    /// <summary>The bytes <see cref="Write"/> puts in a file (for sending a checkpoint to another machine; <see cref="Parse"/> reads them).</summary>
+    public static byte[] ToBytes(Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        using var stream = new MemoryStream();
+        WriteTo(stream, checkpoint);
+        return stream.ToArray();
+    }
+
+    private static void WriteTo(Stream stream, Checkpoint checkpoint)
+    {
+        if ((checkpoint.AdamFirstMoment is null) != (checkpoint.AdamSecondMoment is null))
+        {
+            throw new ArgumentException("Adam's m and v are saved together or not at all.", nameof(checkpoint));
+        }
+
+        List<(string Name, int[] Shape, float[] Data, int Offset, int Length)> tensors = Tensors(checkpoint);
+        byte[] header = Header(checkpoint, tensors, DataDigest(tensors));
+        Span<byte> length = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+        stream.Write(length);
+        stream.Write(header);
+        foreach (var tensor in tensors)
+        {
+            WriteLittleEndian(stream, tensor.Data.AsSpan(tensor.Offset, tensor.Length));
         }
     }
 

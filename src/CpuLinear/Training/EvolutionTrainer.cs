@@ -90,6 +90,23 @@ public sealed class EvolutionTrainer
     public void Restore(long generation, ReadOnlySpan<float> firstMoment, ReadOnlySpan<float> secondMoment, long adamStep) =>
         Strategy.Restore(generation, firstMoment, secondMoment, adamStep);
 
+    /// <summary>
+    /// Applies generation <see cref="Generation"/>'s fitnesses evaluated elsewhere (member m at index m; higher is
+    /// better): the update <see cref="Step"/> makes after its evaluation, with the same bits (the strategy's tell,
+    /// then the weight-RMS projection when <see cref="EvolutionSettings.FixedWeightRms"/>). A replica of the run on
+    /// another machine calls this with the fitnesses the whole cluster computed, so its θ stays identical.
+    /// </summary>
+    /// <exception cref="ArgumentException">The fitness vector has the wrong length or a NaN.</exception>
+    public void Tell(ReadOnlySpan<double> fitness)
+    {
+        Strategy.Ask();
+        Strategy.Tell(fitness);
+        if (Settings.FixedWeightRms)
+        {
+            WeightRmsProjection.Apply(Parameters);
+        }
+    }
+
     /// <summary>Runs one generation on <paramref name="data"/> (the training split) and updates θ.</summary>
     /// <exception cref="ArgumentException">The data's features do not match the network's inputs.</exception>
     public GenerationSummary Step(LabeledImages data)
@@ -105,12 +122,7 @@ public sealed class EvolutionTrainer
         _minibatches.Gather(data, generation.Generation, _batch);
         EvaluationResult centre = Evaluator.Evaluate(Parameters, generation, _batch, 0, generation.Pairs, _fitness, scoreCentre: true)
             ?? throw new InvalidOperationException($"{Evaluator.Description} did not score the centre.");
-        Strategy.Tell(_fitness);
-        if (Settings.FixedWeightRms)
-        {
-            WeightRmsProjection.Apply(Parameters);
-        }
-
+        Tell(_fitness);
         double mean = 0, best = double.NegativeInfinity;
         foreach (double f in _fitness)
         {

@@ -10,7 +10,7 @@ namespace CpuLinear.Tests.Architecture;
 /// </summary>
 public sealed class NamespaceCycleTests
 {
-    public static TheoryData<string> Assemblies => new() { "CpuLinear", "CpuLinear.Cli" };
+    public static TheoryData<string> Assemblies => new() { "CpuLinear", "CpuLinear.Cli", "CpuLinear.Cluster" };
 
     [Theory]
     [MemberData(nameof(Assemblies))]
