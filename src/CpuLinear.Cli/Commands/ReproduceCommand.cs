@@ -64,7 +64,7 @@ public static class ReproduceCommand
             using IPopulationEvaluator? local = connection is null ? EvolutionOptions.CreateEvaluator(parse.GetValue(backend)!, engine) : null;
             IPopulationEvaluator population = connection?.Evaluator ?? local!;
             Run(output ?? AnsiConsole.Console, errors ?? Console.Error, isQuick, parse.GetValue(outDir)!, parse.GetValue(seed),
-                engine, population, parse.GetValue(dataDir), minutes, parse.GetValue(overwrite));
+                engine, population, parse.GetValue(dataDir), minutes, parse.GetValue(overwrite), connection is null ? null : connection.Status);
         }));
         return command;
     }
@@ -123,7 +123,7 @@ public static class ReproduceCommand
 
     private static void Run(
         IAnsiConsole console, TextWriter log, bool quick, string outDir, ulong seed, EngineSettings engine, IPopulationEvaluator population, string? dataDir, double? esMinutes,
-        bool overwrite)
+        bool overwrite, Func<string>? clusterStatus)
     {
         var total = Stopwatch.StartNew();
         RunOutputs.Claim(outDir, OutputFiles, overwrite, resume: null, log);
@@ -156,7 +156,7 @@ public static class ReproduceCommand
         ClusterConnection.AttachIfCluster(random);
         EvolutionSessionResult esRandom = EvolutionSession.Run(console, mnist, random,
             new EvolutionSessionOptions("es-random-start", checkpoints, Path.Combine(outDir, "es-random-start.metrics.jsonl"),
-                TimeLimit: esMinutes is { } m ? TimeSpan.FromMinutes(m) : null),
+                TimeLimit: esMinutes is { } m ? TimeSpan.FromMinutes(m) : null) { Status = clusterStatus },
             [linearTest.Accuracy, 0.95, 0.967]);
         runs.Add(("ES, random start", esRandom.Metrics));
         rows.Add(Measure($"ES, random start ({random.Generation} generations, {esRandom.Seconds:F0} s)", "> 99% / 96.7%", random.Parameters, mnist, literal, ieee));
@@ -168,7 +168,7 @@ public static class ReproduceCommand
         var tuned = new EvolutionTrainer(aware.Clone(), FromBackprop(quick, seed), engine, population);
         ClusterConnection.AttachIfCluster(tuned);
         EvolutionSessionResult esTuned = EvolutionSession.Run(console, mnist, tuned,
-            new EvolutionSessionOptions("es-from-ftz-aware-bp", checkpoints, Path.Combine(outDir, "es-from-ftz-aware-bp.metrics.jsonl")),
+            new EvolutionSessionOptions("es-from-ftz-aware-bp", checkpoints, Path.Combine(outDir, "es-from-ftz-aware-bp.metrics.jsonl")) { Status = clusterStatus },
             [0.967]);
         runs.Add(("ES from FTZ-aware backprop", esTuned.Metrics));
         rows.Add(Measure($"ES from FTZ-aware backprop ({tuned.Generation} generations, {esTuned.Seconds:F0} s)", "—", tuned.Parameters, mnist, literal, ieee));
