@@ -44,6 +44,7 @@ public sealed class ClusterPopulationEvaluator : IPopulationEvaluator
     private double _lastSlowest;
     private ReplicaSync? _sync;
     private long _syncGeneration = -1;
+    private string _runId;
 
     /// <summary>An evaluator on the silos <paramref name="client"/> reaches.</summary>
     public ClusterPopulationEvaluator(IClusterClient client, ClusterEvaluatorOptions? options = null)
@@ -54,6 +55,7 @@ public sealed class ClusterPopulationEvaluator : IPopulationEvaluator
         _authenticator = new MessageAuthenticator(_options.Secret);
         _serializer = client.ServiceProvider.GetRequiredService<Serializer>();
         _centre = new CpuPopulationEvaluator(_options.Engine);
+        _runId = _options.RunId;
     }
 
     /// <summary>The run's options.</summary>
@@ -80,8 +82,22 @@ public sealed class ClusterPopulationEvaluator : IPopulationEvaluator
             throw new ArgumentException("The trainer evaluates its members elsewhere; pass this evaluator to its constructor.", nameof(trainer));
         }
 
+        if (_trainer is not null && !ReferenceEquals(_trainer, trainer))
+        {
+            // Another run on the same cluster (reproduce's second ES run): a new run id, so every silo sees that its
+            // replica belongs to the previous run and asks for this one's state, and nothing of the last run is reused.
+            _runId = Guid.NewGuid().ToString("N");
+            _previous = [];
+            _previousGeneration = -1;
+            _sync = null;
+            _syncGeneration = -1;
+        }
+
         _trainer = trainer;
     }
+
+    /// <summary>The id of the run being served (a new one for every trainer attached after the first).</summary>
+    public string RunId => _runId;
 
     /// <inheritdoc />
     public bool Supports(MemberKind kind) => kind is MemberKind.FullRank or MemberKind.LowRank or MemberKind.UnitSubset;
@@ -193,7 +209,7 @@ public sealed class ClusterPopulationEvaluator : IPopulationEvaluator
     {
         var order = _authenticator.Sign(new WorkOrder
         {
-            RunId = _options.RunId, Generation = g, PreviousFitness = previous, ThetaHash = hash, FirstPair = first, PairCount = count,
+            RunId = _runId, Generation = g, PreviousFitness = previous, ThetaHash = hash, FirstPair = first, PairCount = count,
         });
         long orderBytes = _serializer.SerializeToArray(order).Length;
         IEvolutionWorkerGrain grain = _client.GetGrain<IEvolutionWorkerGrain>(silo.Key);
@@ -258,7 +274,7 @@ public sealed class ClusterPopulationEvaluator : IPopulationEvaluator
             return Failed(silo, first, count, $"it answered {reply.Status}: {reply.Message}", tally);
         }
 
-        if (reply.RunId != _options.RunId || reply.Generation != g || reply.FirstPair != first || reply.PairCount != count)
+        if (reply.RunId != _runId || reply.Generation != g || reply.FirstPair != first || reply.PairCount != count)
         {
             return Failed(silo, first, count, $"rejected a reply for run {reply.RunId} generation {reply.Generation} pairs [{reply.FirstPair}, {reply.FirstPair + reply.PairCount})", tally);
         }
@@ -294,7 +310,7 @@ public sealed class ClusterPopulationEvaluator : IPopulationEvaluator
             if (_sync is null || _syncGeneration != g)
             {
                 Checkpoint state = EvolutionCheckpoint.Capture(_trainer!);
-                _sync = _authenticator.Sign(new ReplicaSync { RunId = _options.RunId, Dataset = _options.Dataset, Checkpoint = SafetensorsCheckpoint.ToBytes(state) });
+                _sync = _authenticator.Sign(new ReplicaSync { RunId = _runId, Dataset = _options.Dataset, Checkpoint = SafetensorsCheckpoint.ToBytes(state) });
                 _syncGeneration = g;
             }
 

@@ -40,6 +40,24 @@ public sealed class InProcessClusterTests
     }
 
     [Fact]
+    public async Task A_second_run_on_the_same_cluster_gets_its_own_replicas_and_the_bits_of_one_process()
+    {
+        // reproduce runs two ES trainings through one connection: the second must not be checked against the
+        // first run's replicas (it once stopped with a divergence at its generation 0).
+        EvolutionSettings first = ClusterRuns.Settings(rank: 1), second = ClusterRuns.Settings(rank: 0) with { Seed = 9, Generations = 6 };
+        var expected = ClusterRuns.OneProcess(second);
+        await using InProcessTestCluster cluster = await ClusterRuns.StartAsync();
+        using ClusterPopulationEvaluator evaluator = ClusterRuns.Evaluator(cluster);
+        ClusterRuns.Run(ClusterRuns.Trainer(first, evaluator), evaluator, generations: 3);
+        string firstRun = evaluator.RunId;
+        var actual = ClusterRuns.Run(ClusterRuns.Trainer(second, evaluator), evaluator);
+
+        Assert.NotEqual(firstRun, evaluator.RunId);
+        ClusterRuns.AssertSameBits(expected.Checkpoints, actual.Checkpoints, expected.Fitness, actual.Fitness);
+        Assert.True(actual.Reports[0].SyncBytes > 0);
+    }
+
+    [Fact]
     public async Task Killing_a_silo_in_generation_10_changes_nothing()
     {
         EvolutionSettings settings = ClusterRuns.Settings();
