@@ -62,7 +62,9 @@ public sealed class WorkerProcessTests
             Assert.True(single.AdamSecondMoment.AsSpan().SequenceEqual(cluster.AdamSecondMoment), "Adam's v differs");
             Assert.True(expected.Checkpoints[^1].AsSpan().SequenceEqual(actual.Checkpoints[^1]), "the checkpoint files differ");
             Assert.Equal(3, actual.Reports[7].Silos.Count);
-            Assert.All(actual.Reports.Skip(9), r => Assert.True(r.Silos.Count == 2, log.ToString()));
+            // The killed worker never serves again. A healthy worker that misses the deadline on a loaded machine
+            // is backed off for a while, so later generations may run on one silo: the bits above must not care.
+            Assert.All(actual.Reports.Skip(9), r => Assert.True(r.Silos.Count is >= 1 and <= 2, log.ToString()));
             await coordinator.StopAsync();
         }
         finally
