@@ -4,6 +4,7 @@ using CpuLinear.Cli.Options;
 using CpuLinear.Evolution;
 using CpuLinear.Gpu;
 using CpuLinear.Populations;
+using CpuLinear.Training;
 
 namespace CpuLinear.Cli.Evolution;
 
@@ -23,6 +24,11 @@ internal sealed class EvolutionOptions
     public Option<int> Rank { get; } = new("--rank") { Description = "Rank of each weight matrix's perturbation (EGGROLL); 0 = full rank.", DefaultValueFactory = _ => Defaults.Rank };
     public Option<int> FirstLayerUnits { get; } = new("--first-layer-units") { Description = "First-layer units each pair perturbs (members reuse θ's activations for the rest; CPU engine only); 0 = all.", DefaultValueFactory = _ => Defaults.FirstLayerUnits };
     public Option<bool> FixedWeightRms { get; } = new("--fixed-weight-rms") { Description = "After every update, rescale each hidden layer's weights to the initialisation's RMS √(2/fan_in), so weight decay cannot shrink units into the dead zone.", DefaultValueFactory = _ => Defaults.FixedWeightRms };
+    public Option<ulong?> NoiseSeed { get; } = new("--noise-seed") { Description = "Seed of the members' noise alone (default: --seed); the minibatches and θ₀ keep --seed." };
+    public Option<string> Optimizer { get; } = Choice("--es-optimizer", "How the ES direction becomes a step: adam (OpenAI-ES) or sgd (θ −= lr·direction).", EvolutionCheckpoint.OptimizerNames);
+    public Option<string> Shaping { get; } = Choice("--fitness-shaping", "Pair weights from fitnesses: ranks (centered ranks) or zscore (pair differences z-scored over the pairs).", EvolutionCheckpoint.ShapingNames);
+    public Option<string> DecayMode { get; } = Choice("--weight-decay-mode", "l2 (λθ in the direction, normalised by Adam) or decoupled (θ ×= 1 − lr·λ before each step).", EvolutionCheckpoint.DecayNames);
+    public Option<float> Temperature { get; } = new("--fitness-temperature") { Description = "T in the fitness −cross-entropy(logits / T); CPU engine only for T ≠ 1.", DefaultValueFactory = _ => Defaults.FitnessTemperature };
     public Option<string?> Metrics { get; } = new("--metrics") { Description = "Per-generation metrics file: .csv, else JSON Lines (default: <out>/<name>.metrics.jsonl)." };
     public Option<string?> Resume { get; } = new("--resume") { Description = "Continue an ES checkpoint; the run ends with the same bits as an uninterrupted one." };
     public Option<string?> Init { get; } = new("--init") { Description = "Start θ from any checkpoint of the same network (e.g. an FTZ-aware backprop one)." };
@@ -37,7 +43,7 @@ internal sealed class EvolutionOptions
     public Option<string?> ClusterSecret { get; } = SharedOptions.ClusterSecret();
 
     /// <summary>Every ES option, in help order.</summary>
-    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, FixedWeightRms, Metrics, Resume, Init, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];
+    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, FixedWeightRms, NoiseSeed, Optimizer, Shaping, DecayMode, Temperature, Metrics, Resume, Init, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];
 
     public void AddTo(Command command)
     {
@@ -63,9 +69,35 @@ internal sealed class EvolutionOptions
             FirstLayerUnits = parse.GetValue(FirstLayerUnits),
             FixedWeightRms = parse.GetValue(FixedWeightRms),
             Seed = seed,
+            NoiseSeed = parse.GetValue(NoiseSeed),
+            Optimizer = (EvolutionOptimizer)IndexOf(parse.GetValue(Optimizer)!, EvolutionCheckpoint.OptimizerNames),
+            Shaping = (FitnessShaping)IndexOf(parse.GetValue(Shaping)!, EvolutionCheckpoint.ShapingNames),
+            DecayMode = (WeightDecayMode)IndexOf(parse.GetValue(DecayMode)!, EvolutionCheckpoint.DecayNames),
+            FitnessTemperature = parse.GetValue(Temperature),
         };
         settings.Validate();
         return settings;
+    }
+
+    // An option that takes one of the names; the first is the default. The parser rejects any other value.
+    private static Option<string> Choice(string name, string description, IReadOnlyList<string> names)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => names[0] };
+        option.AcceptOnlyFromAmong([.. names]);
+        return option;
+    }
+
+    private static int IndexOf(string value, IReadOnlyList<string> names)
+    {
+        for (int i = 0; i < names.Count; i++)
+        {
+            if (names[i] == value)
+            {
+                return i;
+            }
+        }
+
+        throw new ArgumentException($"'{value}' is not one of {string.Join(", ", names)}.");
     }
 
     /// <summary>

@@ -114,7 +114,7 @@ internal static class BackendArguments
     }
 
     /// <summary>
-    /// Mean loss and accuracy of one batch of logits: <see cref="SoftmaxCrossEntropy.Evaluate"/> (rows in index
+    /// Mean loss and accuracy of one batch of logits: <see cref="SoftmaxCrossEntropy.Evaluate(ReadOnlySpan2D{float}, ReadOnlySpan{byte}, Span2D{float}, float, out int)"/> (rows in index
     /// order, double) divided by the row count exactly as <see cref="Evaluation.Run"/> does for one chunk.
     /// </summary>
     public static EvaluationResult Score(ReadOnlySpan2D<float> logits, ReadOnlySpan<byte> labels)

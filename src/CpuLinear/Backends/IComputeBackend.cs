@@ -65,7 +65,7 @@ public interface IComputeBackend : IForwardExecutor, IDisposable
 
     /// <summary>
     /// Forward pass then softmax cross-entropy on one batch: mean loss and argmax accuracy, with the loss
-    /// summed over rows in index order in double exactly as <see cref="SoftmaxCrossEntropy.Evaluate"/> does.
+    /// summed over rows in index order in double exactly as <see cref="SoftmaxCrossEntropy.Evaluate(ReadOnlySpan2D{float}, ReadOnlySpan{byte}, Span2D{float}, float, out int)"/> does.
     /// </summary>
     EvaluationResult EvaluateBatch(NetworkParameters parameters, ReadOnlySpan2D<float> inputs, ReadOnlySpan<byte> labels);
 

@@ -52,8 +52,35 @@ public sealed record EvolutionSettings
     /// </summary>
     public bool FixedWeightRms { get; init; }
 
-    /// <summary>Seeds the noise, the minibatch order and nothing else: (seed, generation, pair) names a member.</summary>
+    /// <summary>
+    /// Seeds the minibatch order and, unless <see cref="NoiseSeed"/> is set, the noise: (seed, generation, pair)
+    /// names a member.
+    /// </summary>
     public ulong Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Seeds the members' noise on its own (null: <see cref="Seed"/>): two runs that differ only here see the same
+    /// minibatches from the same θ₀ and differ only in the directions they try.
+    /// </summary>
+    public ulong? NoiseSeed { get; init; }
+
+    /// <summary>How the update direction becomes a step (default Adam, as OpenAI-ES).</summary>
+    public EvolutionOptimizer Optimizer { get; init; } = EvolutionOptimizer.Adam;
+
+    /// <summary>How fitnesses become pair weights (default centered ranks).</summary>
+    public FitnessShaping Shaping { get; init; } = FitnessShaping.CenteredRanks;
+
+    /// <summary>Where <see cref="WeightDecay"/> acts (default L2 in the direction).</summary>
+    public WeightDecayMode DecayMode { get; init; } = WeightDecayMode.L2;
+
+    /// <summary>
+    /// T in the fitness −mean cross-entropy(logits / T) (default 1): T &gt; 1 softens the softmax, so a member is
+    /// rewarded for moving every example's margin, not only the misclassified ones'.
+    /// </summary>
+    public float FitnessTemperature { get; init; } = 1f;
+
+    /// <summary>The seed of the members' noise: <see cref="NoiseSeed"/> if set, else <see cref="Seed"/>.</summary>
+    public ulong EffectiveNoiseSeed => NoiseSeed ?? Seed;
 
     /// <summary>σ at <paramref name="generation"/>.</summary>
     public float SigmaAt(long generation) => Geometric(SigmaInitial, SigmaFinal, generation);
@@ -77,6 +104,16 @@ public sealed record EvolutionSettings
         if (Rank is < 0 or > 64)
         {
             throw new ArgumentException($"The perturbation rank must be 0 (full) or 1..64; got {Rank}.");
+        }
+
+        if (!(FitnessTemperature > 0) || float.IsInfinity(FitnessTemperature))
+        {
+            throw new ArgumentException($"The fitness temperature must be positive and finite; got {FitnessTemperature}.");
+        }
+
+        if (!Enum.IsDefined(Optimizer) || !Enum.IsDefined(Shaping) || !Enum.IsDefined(DecayMode))
+        {
+            throw new ArgumentException($"Unknown optimiser, fitness shaping or decay mode: {Optimizer}, {Shaping}, {DecayMode}.");
         }
 
         if (FirstLayerUnits < 0 || (FirstLayerUnits > 0 && Rank == 0))

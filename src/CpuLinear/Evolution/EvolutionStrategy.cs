@@ -11,8 +11,10 @@ namespace CpuLinear.Evolution;
 /// <remarks>
 /// <para>
 /// <b>Fitness sign:</b> higher is better; ES <i>maximises</i> fitness (a network's fitness is the negated mean
-/// loss). The update is Adam on the direction −ĝ + λθ, where ĝ = Σⱼ (rank⁺ⱼ − rank⁻ⱼ)·εⱼ / (2·pairs) with centered
-/// ranks in [−0.5, 0.5] and λ = <see cref="EvolutionSettings.WeightDecay"/>.
+/// loss). By default the update is Adam on the direction −ĝ + λθ, where ĝ = Σⱼ (rank⁺ⱼ − rank⁻ⱼ)·εⱼ / (2·pairs) with
+/// centered ranks in [−0.5, 0.5] and λ = <see cref="EvolutionSettings.WeightDecay"/>; the settings can choose plain SGD
+/// (<see cref="EvolutionSettings.Optimizer"/>), z-scored pair differences instead of ranks
+/// (<see cref="EvolutionSettings.Shaping"/>) and decay decoupled from the optimiser (<see cref="EvolutionSettings.DecayMode"/>).
 /// </para>
 /// <para>
 /// <b>Determinism:</b> member m of generation g is θ ± σ(g)·εⱼ (j = m / 2, + for even m) with εⱼ a pure function of
@@ -47,11 +49,11 @@ public sealed class EvolutionStrategy
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         _engine = engine ?? EngineSettings.Default;
-        noise ??= new FullRankNoise(theta.Length, settings.Pairs, settings.Seed, _engine);
-        if (noise.ParameterCount != theta.Length || noise.Pairs != settings.Pairs || noise.Seed != settings.Seed)
+        noise ??= new FullRankNoise(theta.Length, settings.Pairs, settings.EffectiveNoiseSeed, _engine);
+        if (noise.ParameterCount != theta.Length || noise.Pairs != settings.Pairs || noise.Seed != settings.EffectiveNoiseSeed)
         {
             throw new ArgumentException(
-                $"The noise is for {noise.Pairs} pairs over {noise.ParameterCount} parameters with seed {noise.Seed}; θ has {theta.Length} and the settings say {settings.Pairs} pairs, seed {settings.Seed}.",
+                $"The noise is for {noise.Pairs} pairs over {noise.ParameterCount} parameters with seed {noise.Seed}; θ has {theta.Length} and the settings say {settings.Pairs} pairs, noise seed {settings.EffectiveNoiseSeed}.",
                 nameof(noise));
         }
 
@@ -102,7 +104,7 @@ public sealed class EvolutionStrategy
 
         long g = Generation;
         Noise.Draw(g, _engine);
-        _asked = new GenerationRequest(g, Settings.SigmaAt(g), Settings.LearningRateAt(g), Noise);
+        _asked = new GenerationRequest(g, Settings.SigmaAt(g), Settings.LearningRateAt(g), Noise) { Temperature = Settings.FitnessTemperature };
         return _asked;
     }
 
@@ -133,25 +135,80 @@ public sealed class EvolutionStrategy
         }
 
         fitness.CopyTo(_fitness);
-        CenteredRanks.Compute(_fitness, _shaped);
-        int pairs = Settings.Pairs;
-        float inverseCount = 1f / (2 * pairs);
-        for (int j = 0; j < pairs; j++)
-        {
-            _weights[j] = (_shaped[2 * j] - _shaped[(2 * j) + 1]) * inverseCount;
-        }
-
+        ShapePairWeights();
         Noise.Combine(_weights, _gradient, _engine);
         float decay = Settings.WeightDecay;
+        float learningRate = _asked.LearningRate;
         float[] theta = Theta;
-        for (int i = 0; i < _gradient.Length; i++)
+        bool l2 = Settings.DecayMode == WeightDecayMode.L2;
+        if (!l2 && decay != 0)
         {
-            // Adam minimises, ES maximises fitness: step along ĝ, shrink θ by λ.
-            _gradient[i] = (decay * theta[i]) - _gradient[i];
+            // Decoupled: shrink θ by one factor, then step on the estimate alone.
+            float keep = 1 - (learningRate * decay);
+            for (int i = 0; i < theta.Length; i++)
+            {
+                theta[i] *= keep;
+            }
         }
 
-        Optimizer.Update(theta, _gradient, _asked.LearningRate);
+        for (int i = 0; i < _gradient.Length; i++)
+        {
+            // The optimisers minimise, ES maximises fitness: step along ĝ (and shrink θ by λ under L2).
+            _gradient[i] = l2 ? (decay * theta[i]) - _gradient[i] : -_gradient[i];
+        }
+
+        if (Settings.Optimizer == EvolutionOptimizer.Adam)
+        {
+            Optimizer.Update(theta, _gradient, learningRate);
+        }
+        else
+        {
+            for (int i = 0; i < theta.Length; i++)
+            {
+                theta[i] -= learningRate * _gradient[i];
+            }
+        }
+
         Generation++;
+    }
+
+    // Pair j's weight in ĝ = Σⱼ wⱼεⱼ: (rank⁺ − rank⁻) / (2·pairs), or the z-scored difference f⁺ − f⁻ over 2·pairs.
+    // Both are reduced in index order in double, so the weights depend on the fitnesses alone.
+    private void ShapePairWeights()
+    {
+        int pairs = Settings.Pairs;
+        float inverseCount = 1f / (2 * pairs);
+        if (Settings.Shaping == FitnessShaping.CenteredRanks)
+        {
+            CenteredRanks.Compute(_fitness, _shaped);
+            for (int j = 0; j < pairs; j++)
+            {
+                _weights[j] = (_shaped[2 * j] - _shaped[(2 * j) + 1]) * inverseCount;
+            }
+
+            return;
+        }
+
+        double sum = 0;
+        for (int j = 0; j < pairs; j++)
+        {
+            sum += _fitness[2 * j] - _fitness[(2 * j) + 1];
+        }
+
+        double mean = sum / pairs, squares = 0;
+        for (int j = 0; j < pairs; j++)
+        {
+            double centred = _fitness[2 * j] - _fitness[(2 * j) + 1] - mean;
+            squares += centred * centred;
+        }
+
+        // Every difference equal (or one pair): nothing to learn from, so no step along the estimate.
+        double deviation = Math.Sqrt(squares / pairs);
+        for (int j = 0; j < pairs; j++)
+        {
+            double z = deviation > 0 ? (_fitness[2 * j] - _fitness[(2 * j) + 1] - mean) / deviation : 0;
+            _weights[j] = (float)z * inverseCount;
+        }
     }
 
     /// <summary>Continues from a saved state: θ is already in <see cref="Theta"/>.</summary>

@@ -10,6 +10,12 @@ namespace CpuLinear.Evolution;
 /// <param name="Noise">Every pair's direction for g, already drawn; read-only for an evaluator.</param>
 public sealed record GenerationRequest(long Generation, float Sigma, float LearningRate, PopulationNoise Noise)
 {
+    /// <summary>
+    /// T in the fitness −mean cross-entropy(logits / T) (1: the plain loss). Evaluators that cannot apply it refuse
+    /// a request with T ≠ 1.
+    /// </summary>
+    public float Temperature { get; init; } = 1f;
+
     /// <summary>Antithetic pairs in the generation.</summary>
     public int Pairs => Noise.Pairs;
 

@@ -53,12 +53,12 @@ public abstract class PopulationNoise
         settings.Validate();
         if (settings.Rank == 0)
         {
-            return new FullRankNoise(architecture.ParameterCount, settings.Pairs, settings.Seed, engine);
+            return new FullRankNoise(architecture.ParameterCount, settings.Pairs, settings.EffectiveNoiseSeed, engine);
         }
 
         return settings.FirstLayerUnits > 0
-            ? new UnitSubsetNoise(architecture, settings.Rank, settings.FirstLayerUnits, settings.Pairs, settings.Seed)
-            : new LowRankNoise(architecture, settings.Rank, settings.Pairs, settings.Seed);
+            ? new UnitSubsetNoise(architecture, settings.Rank, settings.FirstLayerUnits, settings.Pairs, settings.EffectiveNoiseSeed)
+            : new LowRankNoise(architecture, settings.Rank, settings.Pairs, settings.EffectiveNoiseSeed);
     }
 
     /// <summary>Draws every pair's noise for <paramref name="generation"/> (on the engine's threads; the bits do not depend on them).</summary>

@@ -44,6 +44,12 @@ public sealed class BackendPopulationEvaluator : IPopulationEvaluator
                 $"Members of kind {noise.Kind} (a subset of first-layer units) run on the CPU engine only; the {Backend.DeviceDescription} backend evaluates full-rank and low-rank members.");
         }
 
+        if (generation.Temperature != 1f)
+        {
+            throw new NotSupportedException(
+                $"The {Backend.DeviceDescription} backend scores members by the plain cross-entropy; a fitness temperature ({generation.Temperature}) needs the CPU engine (--backend cpu).");
+        }
+
         EvaluationResult? centre = scoreCentre ? Backend.EvaluateBatch(theta, batch.Inputs, batch.Labels) : null;
         var results = new EvaluationResult[2 * pairCount];
         if (noise is LowRankNoise lowRank)

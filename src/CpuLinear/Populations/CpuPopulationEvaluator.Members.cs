@@ -96,7 +96,8 @@ public sealed partial class CpuPopulationEvaluator
             (front, back) = (back, front);
         }
 
-        double total = SoftmaxCrossEntropy.Evaluate(source, call.Batch.Labels, Span2D<float>.Empty, 0f, out correct);
+        // Members are scored at the request's temperature; θ itself (sign 0) by the plain loss the metrics report.
+        double total = SoftmaxCrossEntropy.Evaluate(source, call.Batch.Labels, Span2D<float>.Empty, 0f, sign == 0 ? 1f : call.Generation.Temperature, out correct);
         return total / rows;
     }
 

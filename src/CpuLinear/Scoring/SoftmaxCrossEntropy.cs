@@ -14,8 +14,24 @@ public static class SoftmaxCrossEntropy
     /// <paramref name="gradient"/> is not empty it receives <c>(softmax(o) − onehot) · gradientScale</c>.
     /// </summary>
     /// <remarks>A row with a NaN logit has NaN loss and never counts as correct.</remarks>
-    public static double Evaluate(ReadOnlySpan2D<float> logits, ReadOnlySpan<byte> labels, Span2D<float> gradient, float gradientScale, out int correct)
+    public static double Evaluate(ReadOnlySpan2D<float> logits, ReadOnlySpan<byte> labels, Span2D<float> gradient, float gradientScale, out int correct) =>
+        Evaluate(logits, labels, gradient, gradientScale, 1f, out correct);
+
+    /// <summary>
+    /// As the other overload, on the logits divided by <paramref name="temperature"/> (in double, after the row's
+    /// maximum is subtracted): the loss of a softer (T &gt; 1) or sharper (T &lt; 1) softmax. The hits do not depend on
+    /// T; at T = 1 every bit equals the plain loss.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The temperature is not positive and finite.</exception>
+    public static double Evaluate(ReadOnlySpan2D<float> logits, ReadOnlySpan<byte> labels, Span2D<float> gradient, float gradientScale, float temperature, out int correct)
     {
+        if (!(temperature > 0) || float.IsInfinity(temperature))
+        {
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be positive and finite.");
+        }
+
+        // x·1.0 is exact, so T = 1 gives the plain loss's bits.
+        double inverseTemperature = 1.0 / temperature;
         if (labels.Length != logits.Height)
         {
             throw new ArgumentException($"{logits.Height} logit rows but {labels.Length} labels.", nameof(labels));
@@ -48,11 +64,11 @@ public static class SoftmaxCrossEntropy
             double sum = 0;
             for (int c = 0; c < classes; c++)
             {
-                exponentials[c] = Math.Exp((double)o[c] - max);
+                exponentials[c] = Math.Exp(((double)o[c] - max) * inverseTemperature);
                 sum += exponentials[c];
             }
 
-            total += Math.Log(sum) - ((double)o[label] - max);
+            total += Math.Log(sum) - (((double)o[label] - max) * inverseTemperature);
             if (!gradient.IsEmpty)
             {
                 Span<float> g = gradient.GetRowSpan(row);

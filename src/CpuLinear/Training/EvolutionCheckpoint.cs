@@ -38,9 +38,18 @@ public static class EvolutionCheckpoint
             ["es_rank"] = Text(s.Rank),
             ["es_first_layer_units"] = Text(s.FirstLayerUnits),
             ["es_fixed_weight_rms"] = s.FixedWeightRms ? "true" : "false",
+            ["es_optimizer"] = OptimizerNames[(int)s.Optimizer],
+            ["es_fitness_shaping"] = ShapingNames[(int)s.Shaping],
+            ["es_decay_mode"] = DecayNames[(int)s.DecayMode],
+            ["es_fitness_temperature"] = Text(s.FitnessTemperature),
             ["es_adam_step"] = Text(trainer.Optimizer.Step),
             ["es_elapsed_s"] = Text(elapsedSeconds),
         };
+        if (s.NoiseSeed is { } noiseSeed)
+        {
+            extra["es_noise_seed"] = noiseSeed.ToString(CultureInfo.InvariantCulture);
+        }
+
         return new Checkpoint(
             trainer.Parameters.Clone(), FloatSemantics.FtzElementwise, TrainerName, null, s.Seed, trainer.Generation,
             (float[])trainer.Optimizer.FirstMoment.Clone(), (float[])trainer.Optimizer.SecondMoment.Clone())
@@ -88,8 +97,23 @@ public static class EvolutionCheckpoint
             // Checkpoints written before the setting existed let the weights' scale drift.
             FixedWeightRms = checkpoint.Extra.TryGetValue("es_fixed_weight_rms", out string? fixedRms) && Flag(fixedRms),
             Seed = checkpoint.Seed,
+            // Checkpoints written before these settings existed ran OpenAI-ES's defaults.
+            NoiseSeed = checkpoint.Extra.TryGetValue("es_noise_seed", out string? noiseSeed) ? UnsignedInteger(noiseSeed, "es_noise_seed") : null,
+            Optimizer = (EvolutionOptimizer)Named(checkpoint, "es_optimizer", OptimizerNames),
+            Shaping = (FitnessShaping)Named(checkpoint, "es_fitness_shaping", ShapingNames),
+            DecayMode = (WeightDecayMode)Named(checkpoint, "es_decay_mode", DecayNames),
+            FitnessTemperature = checkpoint.Extra.ContainsKey("es_fitness_temperature") ? Single(checkpoint, "es_fitness_temperature") : 1f,
         };
     }
+
+    /// <summary>The names <c>es_optimizer</c> takes, by <see cref="EvolutionOptimizer"/> value (the CLI's too).</summary>
+    public static IReadOnlyList<string> OptimizerNames { get; } = ["adam", "sgd"];
+
+    /// <summary>The names <c>es_fitness_shaping</c> takes, by <see cref="FitnessShaping"/> value.</summary>
+    public static IReadOnlyList<string> ShapingNames { get; } = ["ranks", "zscore"];
+
+    /// <summary>The names <c>es_decay_mode</c> takes, by <see cref="WeightDecayMode"/> value.</summary>
+    public static IReadOnlyList<string> DecayNames { get; } = ["l2", "decoupled"];
 
     /// <summary>The run's wall time stored by <see cref="Capture"/>; 0 for checkpoints written before it was stored.</summary>
     public static double ElapsedSecondsOf(Checkpoint checkpoint)
@@ -116,6 +140,30 @@ public static class EvolutionCheckpoint
         "false" => false,
         _ => throw new ArgumentException($"The ES checkpoint's 'es_fixed_weight_rms' must be true or false; found '{text}'."),
     };
+
+    // An absent key is the first name (the setting's default); an unknown one is an error naming the choices.
+    private static int Named(Checkpoint checkpoint, string key, IReadOnlyList<string> names)
+    {
+        if (!checkpoint.Extra.TryGetValue(key, out string? text))
+        {
+            return 0;
+        }
+
+        for (int i = 0; i < names.Count; i++)
+        {
+            if (names[i] == text)
+            {
+                return i;
+            }
+        }
+
+        throw new ArgumentException($"The ES checkpoint's '{key}' must be one of {string.Join(", ", names)}; found '{text}'.", nameof(checkpoint));
+    }
+
+    private static ulong UnsignedInteger(string text, string key) =>
+        ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong value)
+            ? value
+            : throw new ArgumentException($"The ES checkpoint's '{key}' must be an unsigned integer; found '{text}'.");
 
     private static long Integer(Checkpoint checkpoint, string key) => long.Parse(Value(checkpoint, key), CultureInfo.InvariantCulture);
 
