@@ -11,6 +11,7 @@ var root = new RootCommand("CpuLinear: the nonlinear computation of deep linear 
     EvaluateCommand.Create(),
     ReproduceCommand.Create(),
     WorkerCommand.Create(),
+    PlotRunsCommand.Create(),
 };
 // Usage errors exit 2 and failures at run time 1 (CommandErrors); wide tables when output is not a terminal.
 ConsoleSetup.Configure(Spectre.Console.AnsiConsole.Console, Console.IsOutputRedirected);
