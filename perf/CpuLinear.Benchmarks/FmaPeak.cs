@@ -24,7 +24,7 @@ public static class FmaPeak
             long start = Stopwatch.GetTimestamp();
             // Dedicated threads: the thread pool may run short items one after another on a single thread.
             bool wide = Vector512.IsHardwareAccelerated;
-            Thread[] workers = Enumerable.Range(0, threads).Select(_ => new Thread(() => _ = wide ? Chains(iterations) : Chains256(iterations))).ToArray();
+            Thread[] workers = Enumerable.Range(0, threads).Select(_ => new Thread(() => { float sink = wide ? Chains(iterations) : Chains256(iterations); GC.KeepAlive(sink); })).ToArray();
             Array.ForEach(workers, w => w.Start());
             Array.ForEach(workers, w => w.Join());
             double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;

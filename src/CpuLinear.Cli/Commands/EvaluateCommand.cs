@@ -3,6 +3,7 @@ using System.Globalization;
 using CpuLinear.Backends;
 using CpuLinear.Checkpoints;
 using CpuLinear.Cli.Options;
+using CpuLinear.Cli.Plots;
 using CpuLinear.Data;
 using CpuLinear.Gpu;
 using CpuLinear.Networks;
@@ -39,6 +40,13 @@ internal static class EvaluateCommand
             Description = "Also print, per layer, how often the ftz-elementwise network's dead zones silence a unit on the test split (fused executor).",
         };
 
+        var histogram = new Option<string?>("--histogram")
+        {
+            Description = "Also write FILE.png (and FILE.csv beside it): per layer, the histogram of |v| entering the ftz-elementwise network's dead zone on the test split (log axis, the zone's edge drawn in).",
+            HelpName = "FILE.png",
+        };
+        Option<bool> overwrite = OutputFiles.CreateOverwriteOption("the --histogram files");
+
         var command = new Command("evaluate", "Print train and test accuracy and loss of a checkpoint under a float semantics.");
         command.Arguments.Add(checkpoint);
         command.Options.Add(semantics);
@@ -48,6 +56,8 @@ internal static class EvaluateCommand
         command.Options.Add(fused);
         command.Options.Add(backend);
         command.Options.Add(deadZones);
+        command.Options.Add(histogram);
+        command.Options.Add(overwrite);
         command.SetAction(parse => CommandErrors.Run(errors, () =>
         {
             string semanticsName = parse.GetValue(semantics)!;
@@ -65,6 +75,18 @@ internal static class EvaluateCommand
             if (backendKind != BackendKind.Cpu && !fast)
             {
                 throw new ArgumentException($"--backend {backendKind.Name()} runs the fused executor only; add --fused (the literal float32 program runs on the CPU engine).");
+            }
+
+            // Checked before any work, so a run is not wasted on a figure that would be refused.
+            string? figure = parse.GetValue(histogram);
+            if (figure is not null)
+            {
+                if (!figure.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new ArgumentException($"--histogram writes a PNG (and a CSV beside it): give a file name ending in .png; got '{figure}'.");
+                }
+
+                OutputFiles.Claim([figure, PreActivationFigure.CsvPath(figure)], parse.GetValue(overwrite), "--histogram");
             }
 
             using IComputeBackend? compute = fast ? ComputeBackends.Create(backendKind, engine) : null;
@@ -93,6 +115,19 @@ internal static class EvaluateCommand
             if (parse.GetValue(deadZones))
             {
                 console.Write(DeadZoneTable(FlushStatistics.Measure(loaded.Parameters, mnist.Test, first, engine)));
+            }
+
+            if (figure is not null)
+            {
+                IReadOnlyList<LayerPreActivationHistogram> layers = PreActivationHistogram.Measure(loaded.Parameters, mnist.Test, first, engine);
+                string title = $"{Path.GetFileName(parse.GetValue(checkpoint)!)}: |v| entering the dead zone, {layers[0].Examples} test examples";
+                OutputFiles.Write(PreActivationFigure.CsvPath(figure), PreActivationFigure.Csv(layers));
+                OutputFiles.Write(figure, PreActivationFigure.Png(layers, title));
+                console.MarkupLineInterpolated($"histogram of |v| at the dead zones: [blue]{figure}[/] and [blue]{PreActivationFigure.CsvPath(figure)}[/]");
+                foreach (LayerPreActivationHistogram layer in layers)
+                {
+                    console.MarkupLineInterpolated($"  {PreActivationFigure.Legend(layer)}");
+                }
             }
         }));
         return command;

@@ -89,7 +89,8 @@ internal static class EvolutionSession
                             }
                         }
 
-                        var row = new GenerationMetrics(s.Generation, elapsedBefore + clock.Elapsed.TotalSeconds, s.Sigma, s.LearningRate, s.CenterLoss, s.CenterAccuracy, s.MeanFitness, trainAccuracy, testAccuracy);
+                        var row = new GenerationMetrics(s.Generation, elapsedBefore + clock.Elapsed.TotalSeconds, s.Sigma, s.LearningRate, s.CenterLoss, s.CenterAccuracy, s.MeanFitness, trainAccuracy, testAccuracy,
+                            (s.Generation + 1) * s.SampleEvaluations);
                         metrics.Add(row);
                         log?.Write(row);
                         task.Description = Markup.Escape(string.Create(Invariant, $"{options.Name} gen {trainer.Generation}/{total} loss {s.CenterLoss:F3}{accuracies}{options.Status?.Invoke()}"));

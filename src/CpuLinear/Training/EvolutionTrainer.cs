@@ -131,6 +131,7 @@ public sealed class EvolutionTrainer
         }
 
         return new GenerationSummary(
-            generation.Generation, generation.Sigma, generation.LearningRate, centre.Loss, centre.Accuracy, mean / _fitness.Length, best, clock.Elapsed.TotalSeconds);
+            generation.Generation, generation.Sigma, generation.LearningRate, centre.Loss, centre.Accuracy, mean / _fitness.Length, best, clock.Elapsed.TotalSeconds,
+            (long)generation.Members * _batch.Rows);
     }
 }

@@ -11,6 +11,10 @@ namespace CpuLinear.Training;
 /// <param name="MeanFitness">Mean fitness over the population.</param>
 /// <param name="BestFitness">Best fitness in the population.</param>
 /// <param name="Seconds">Wall time of the generation.</param>
+/// <param name="SampleEvaluations">
+/// Member·row evaluations the generation made: its members (2 · pairs, every pair it evaluated) times its
+/// minibatch rows. The centre's own scoring of θ on the batch is not counted.
+/// </param>
 public readonly record struct GenerationSummary(
     long Generation, float Sigma, float LearningRate, double CenterLoss, double CenterAccuracy,
-    double MeanFitness, double BestFitness, double Seconds);
+    double MeanFitness, double BestFitness, double Seconds, long SampleEvaluations = 0);
