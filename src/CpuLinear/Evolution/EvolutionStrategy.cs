@@ -12,7 +12,9 @@ namespace CpuLinear.Evolution;
 /// <para>
 /// <b>Fitness sign:</b> higher is better; ES <i>maximises</i> fitness (a network's fitness is the negated mean
 /// loss). The update is Adam on the direction −ĝ + λθ, where ĝ = Σⱼ (rank⁺ⱼ − rank⁻ⱼ)·εⱼ / (2·pairs) with centered
-/// ranks in [−0.5, 0.5] and λ = <see cref="EvolutionSettings.WeightDecay"/>.
+/// ranks in [−0.5, 0.5] over the whole population and λ = <see cref="EvolutionSettings.WeightDecay"/>. The noise
+/// forms ĝ (<see cref="PopulationNoise.Estimate"/>): a block population (<see cref="BlockNoise"/>) divides each
+/// parameter by the pairs that perturb it.
 /// </para>
 /// <para>
 /// <b>Determinism:</b> member m of generation g is θ ± σ(g)·εⱼ (j = m / 2, + for even m) with εⱼ a pure function of
@@ -31,7 +33,7 @@ public sealed class EvolutionStrategy
     private readonly EngineSettings _engine;
     private readonly double[] _fitness;
     private readonly float[] _shaped;
-    private readonly float[] _weights;
+    private readonly float[] _differences;
     private readonly float[] _gradient;
     private GenerationRequest? _asked;
 
@@ -47,11 +49,12 @@ public sealed class EvolutionStrategy
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         _engine = engine ?? EngineSettings.Default;
-        noise ??= new FullRankNoise(theta.Length, settings.Pairs, settings.Seed, _engine);
-        if (noise.ParameterCount != theta.Length || noise.Pairs != settings.Pairs || noise.Seed != settings.Seed)
+        int pairs = settings.PopulationPairs;
+        noise ??= new FullRankNoise(theta.Length, pairs, settings.Seed, _engine);
+        if (noise.ParameterCount != theta.Length || noise.Pairs != pairs || noise.Seed != settings.Seed)
         {
             throw new ArgumentException(
-                $"The noise is for {noise.Pairs} pairs over {noise.ParameterCount} parameters with seed {noise.Seed}; θ has {theta.Length} and the settings say {settings.Pairs} pairs, seed {settings.Seed}.",
+                $"The noise is for {noise.Pairs} pairs over {noise.ParameterCount} parameters with seed {noise.Seed}; θ has {theta.Length} and the settings say {pairs} pairs, seed {settings.Seed}.",
                 nameof(noise));
         }
 
@@ -59,9 +62,9 @@ public sealed class EvolutionStrategy
         Settings = settings;
         Noise = noise;
         Optimizer = new AdamOptimizer(theta.Length);
-        _fitness = new double[2 * settings.Pairs];
-        _shaped = new float[2 * settings.Pairs];
-        _weights = new float[settings.Pairs];
+        _fitness = new double[2 * pairs];
+        _shaped = new float[2 * pairs];
+        _differences = new float[pairs];
         _gradient = new float[theta.Length];
     }
 
@@ -134,14 +137,12 @@ public sealed class EvolutionStrategy
 
         fitness.CopyTo(_fitness);
         CenteredRanks.Compute(_fitness, _shaped);
-        int pairs = Settings.Pairs;
-        float inverseCount = 1f / (2 * pairs);
-        for (int j = 0; j < pairs; j++)
+        for (int j = 0; j < _differences.Length; j++)
         {
-            _weights[j] = (_shaped[2 * j] - _shaped[(2 * j) + 1]) * inverseCount;
+            _differences[j] = _shaped[2 * j] - _shaped[(2 * j) + 1];
         }
 
-        Noise.Combine(_weights, _gradient, _engine);
+        Noise.Estimate(_differences, _gradient, _engine);
         float decay = Settings.WeightDecay;
         float[] theta = Theta;
         for (int i = 0; i < _gradient.Length; i++)
