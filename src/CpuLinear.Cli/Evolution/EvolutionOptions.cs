@@ -36,8 +36,10 @@ internal sealed class EvolutionOptions
 
     public Option<string?> ClusterSecret { get; } = SharedOptions.ClusterSecret();
 
+    public Option<int> LaterLayerPairs { get; } = new("--later-layer-pairs") { Description = "Pairs added after --pairs that perturb only the layers after the first (they reuse θ's first two layers' work; CPU engine only); 0 = none.", DefaultValueFactory = _ => Defaults.LaterLayerPairs };
+
     /// <summary>Every ES option, in help order.</summary>
-    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, FixedWeightRms, Metrics, Resume, Init, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];
+    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, FixedWeightRms, Metrics, Resume, Init, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret, LaterLayerPairs];
 
     public void AddTo(Command command)
     {
@@ -63,6 +65,7 @@ internal sealed class EvolutionOptions
             FirstLayerUnits = parse.GetValue(FirstLayerUnits),
             FixedWeightRms = parse.GetValue(FixedWeightRms),
             Seed = seed,
+            LaterLayerPairs = parse.GetValue(LaterLayerPairs),
         };
         settings.Validate();
         return settings;

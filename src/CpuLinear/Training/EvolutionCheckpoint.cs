@@ -40,6 +40,7 @@ public static class EvolutionCheckpoint
             ["es_fixed_weight_rms"] = s.FixedWeightRms ? "true" : "false",
             ["es_adam_step"] = Text(trainer.Optimizer.Step),
             ["es_elapsed_s"] = Text(elapsedSeconds),
+            ["es_later_layer_pairs"] = Text(s.LaterLayerPairs),
         };
         return new Checkpoint(
             trainer.Parameters.Clone(), FloatSemantics.FtzElementwise, TrainerName, null, s.Seed, trainer.Generation,
@@ -88,6 +89,8 @@ public static class EvolutionCheckpoint
             // Checkpoints written before the setting existed let the weights' scale drift.
             FixedWeightRms = checkpoint.Extra.TryGetValue("es_fixed_weight_rms", out string? fixedRms) && Flag(fixedRms),
             Seed = checkpoint.Seed,
+            // Checkpoints written before the setting existed had no later-layer pairs.
+            LaterLayerPairs = checkpoint.Extra.TryGetValue("es_later_layer_pairs", out string? laterPairs) ? Count(laterPairs, "es_later_layer_pairs") : 0,
         };
     }
 
@@ -116,6 +119,11 @@ public static class EvolutionCheckpoint
         "false" => false,
         _ => throw new ArgumentException($"The ES checkpoint's 'es_fixed_weight_rms' must be true or false; found '{text}'."),
     };
+
+    private static int Count(string text, string key) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value)
+            ? value
+            : throw new ArgumentException($"The ES checkpoint's '{key}' must be a non-negative integer; found '{text}'.");
 
     private static long Integer(Checkpoint checkpoint, string key) => long.Parse(Value(checkpoint, key), CultureInfo.InvariantCulture);
 
