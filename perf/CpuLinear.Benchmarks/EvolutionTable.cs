@@ -11,7 +11,7 @@ using CpuLinear.Training;
 namespace CpuLinear.Benchmarks;
 
 /// <summary>
-/// <c>es [pairs] [batch] [seconds] [units] [unit-pairs]</c>: ES generations/s and sample-evaluations/s on the blog network for the
+/// <c>es [pairs] [batch] [seconds] [units] [unit-pairs] [later-pairs]</c>: ES generations/s and sample-evaluations/s on the blog network for the
 /// default population and batch, low rank (r = 1) and full rank; the share of a generation spent in GEMM
 /// (the same GEMMs, same shapes and thread layout, timed alone); then the same generation in plain numpy,
 /// measured in the same run. Fixed-seed random pixels: the cost does not depend on the data.
@@ -49,6 +49,16 @@ public static class EvolutionTable
             double useful = 2 * UnitSubsetMultiplyAdds(net, units, 1) * 2 * unitPairs * batch / perGeneration / 1e9;
             Console.WriteLine(string.Create(Invariant,
                 $"{{\"library\":\"cpulinear\",\"rank\":1,\"first_layer_units\":{units},\"pairs\":{unitPairs},\"batch\":{batch},\"threads\":{threads},\"generations_per_s\":{1 / perGeneration:F3},\"sample_evaluations_per_s\":{2 * unitPairs * batch / perGeneration:F0},\"useful_gflops\":{useful:F1},\"fma_peak_gflops\":{peak:F1},\"fraction_of_peak\":{useful / peak:F3}}}"));
+        }
+
+        // Optionally a block population of one low-rank pair and `later` later-layer pairs (members perturb only the
+        // layers after the first and reuse θ's H₁ and H₁·W₂): almost all of its cost is the later-layer members'.
+        if (args.Length > 5)
+        {
+            int later = int.Parse(args[5], Invariant);
+            double perGeneration = SecondsPerGeneration(net, defaults with { Pairs = 1, LaterLayerPairs = later, BatchSize = batch, Rank = 1 }, data, budget);
+            Console.WriteLine(string.Create(Invariant,
+                $"{{\"library\":\"cpulinear\",\"rank\":1,\"pairs\":1,\"later_layer_pairs\":{later},\"batch\":{batch},\"threads\":{threads},\"generations_per_s\":{1 / perGeneration:F3},\"sample_evaluations_per_s\":{2 * (1 + later) * batch / perGeneration:F0}}}"));
         }
 
         string script = Path.Combine(AppContext.BaseDirectory, "es_numpy.py");

@@ -73,7 +73,7 @@ internal static class EvolutionTrainCommand
 
         ClusterConnection.AttachIfCluster(trainer);
         EvolutionSettings s = trainer.Settings;
-        console.MarkupLineInterpolated($"[bold]{name}[/]: {NetworkArchitecture.Default}, OpenAI-ES, {2 * s.Pairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}{(s.FirstLayerUnits > 0 ? $", {s.FirstLayerUnits} first-layer units per pair" : "")}, σ {s.SigmaInitial}→{s.SigmaFinal}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}{(s.FixedWeightRms ? ", hidden weights held at their initial RMS" : "")}, seed {s.Seed}; population on {trainer.Evaluator.Description}");
+        console.MarkupLineInterpolated($"[bold]{name}[/]: {NetworkArchitecture.Default}, OpenAI-ES, {2 * s.PopulationPairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}{(s.FirstLayerUnits > 0 ? $", {s.FirstLayerUnits} first-layer units per pair" : "")}{(s.LaterLayerPairs > 0 ? $", {s.LaterLayerPairs} later-layer pairs" : "")}, σ {s.SigmaInitial}→{s.SigmaFinal}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}{(s.FixedWeightRms ? ", hidden weights held at their initial RMS" : "")}, seed {s.Seed}; population on {trainer.Evaluator.Description}");
         double? minutes = parse.GetValue(options.TimeLimit);
         var session = new EvolutionSessionOptions(
             name, outDir, parse.GetValue(options.Metrics) ?? Path.Combine(outDir, name + ".metrics.jsonl"),

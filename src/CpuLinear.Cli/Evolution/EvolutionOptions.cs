@@ -42,8 +42,10 @@ internal sealed class EvolutionOptions
 
     public Option<string?> ClusterSecret { get; } = SharedOptions.ClusterSecret();
 
+    public Option<int> LaterLayerPairs { get; } = new("--later-layer-pairs") { Description = "Pairs added after --pairs that perturb only the layers after the first (they reuse θ's first two layers' work; CPU engine only); 0 = none.", DefaultValueFactory = _ => Defaults.LaterLayerPairs };
+
     /// <summary>Every ES option, in help order.</summary>
-    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, FixedWeightRms, NoiseSeed, Optimizer, Shaping, DecayMode, Temperature, Metrics, Resume, Init, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];
+    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, LaterLayerPairs, FixedWeightRms, NoiseSeed, Optimizer, Shaping, DecayMode, Temperature, Metrics, Resume, Init, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];
 
     public void AddTo(Command command)
     {
@@ -74,6 +76,7 @@ internal sealed class EvolutionOptions
             Shaping = (FitnessShaping)IndexOf(parse.GetValue(Shaping)!, EvolutionCheckpoint.ShapingNames),
             DecayMode = (WeightDecayMode)IndexOf(parse.GetValue(DecayMode)!, EvolutionCheckpoint.DecayNames),
             FitnessTemperature = parse.GetValue(Temperature),
+            LaterLayerPairs = parse.GetValue(LaterLayerPairs),
         };
         settings.Validate();
         return settings;

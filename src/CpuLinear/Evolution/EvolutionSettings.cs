@@ -82,6 +82,18 @@ public sealed record EvolutionSettings
     /// <summary>The seed of the members' noise: <see cref="NoiseSeed"/> if set, else <see cref="Seed"/>.</summary>
     public ulong EffectiveNoiseSeed => NoiseSeed ?? Seed;
 
+    /// <summary>
+    /// Later-layer pairs M added after the <see cref="Pairs"/> pairs of each generation (needs <see cref="Rank"/> ≥ 1
+    /// and a network of at least two layers); 0, the default, adds none. They perturb only the layers after the
+    /// first (<see cref="LaterLayerNoise"/>), so every one of them reuses θ's first-layer activations and second-layer
+    /// product; the generation is then a block population (<see cref="BlockNoise"/>) of <see cref="PopulationPairs"/>
+    /// pairs whose W₁ and b₁ estimate comes from the first <see cref="Pairs"/> pairs only. Runs on the CPU engine only.
+    /// </summary>
+    public int LaterLayerPairs { get; init; }
+
+    /// <summary>All antithetic pairs of a generation: <see cref="Pairs"/> + <see cref="LaterLayerPairs"/>.</summary>
+    public int PopulationPairs => Pairs + LaterLayerPairs;
+
     /// <summary>σ at <paramref name="generation"/>.</summary>
     public float SigmaAt(long generation) => Geometric(SigmaInitial, SigmaFinal, generation);
 
@@ -119,6 +131,16 @@ public sealed record EvolutionSettings
         if (FirstLayerUnits < 0 || (FirstLayerUnits > 0 && Rank == 0))
         {
             throw new ArgumentException($"First-layer units must be 0 (all) or positive with a low-rank perturbation (rank ≥ 1); got {FirstLayerUnits} units at rank {Rank}.");
+        }
+
+        if (LaterLayerPairs < 0 || (LaterLayerPairs > 0 && Rank == 0))
+        {
+            throw new ArgumentException($"Later-layer pairs must be 0 (none) or positive with a low-rank perturbation (rank ≥ 1); got {LaterLayerPairs} pairs at rank {Rank}.");
+        }
+
+        if ((long)Pairs + LaterLayerPairs > int.MaxValue / 2)
+        {
+            throw new ArgumentException($"Pairs plus later-layer pairs must be at most {int.MaxValue / 2}; got {Pairs} + {LaterLayerPairs}.");
         }
     }
 

@@ -12,9 +12,11 @@ namespace CpuLinear.Evolution;
 /// <para>
 /// <b>Fitness sign:</b> higher is better; ES <i>maximises</i> fitness (a network's fitness is the negated mean
 /// loss). By default the update is Adam on the direction −ĝ + λθ, where ĝ = Σⱼ (rank⁺ⱼ − rank⁻ⱼ)·εⱼ / (2·pairs) with
-/// centered ranks in [−0.5, 0.5] and λ = <see cref="EvolutionSettings.WeightDecay"/>; the settings can choose plain SGD
-/// (<see cref="EvolutionSettings.Optimizer"/>), z-scored pair differences instead of ranks
-/// (<see cref="EvolutionSettings.Shaping"/>) and decay decoupled from the optimiser (<see cref="EvolutionSettings.DecayMode"/>).
+/// centered ranks in [−0.5, 0.5] over the whole population and λ = <see cref="EvolutionSettings.WeightDecay"/>. The noise
+/// forms ĝ (<see cref="PopulationNoise.Estimate"/>): a block population (<see cref="BlockNoise"/>) divides each
+/// parameter by the pairs that perturb it. The settings can choose plain SGD (<see cref="EvolutionSettings.Optimizer"/>),
+/// z-scored pair differences instead of ranks (<see cref="EvolutionSettings.Shaping"/>) and decay decoupled from the
+/// optimiser (<see cref="EvolutionSettings.DecayMode"/>).
 /// </para>
 /// <para>
 /// <b>Determinism:</b> member m of generation g is θ ± σ(g)·εⱼ (j = m / 2, + for even m) with εⱼ a pure function of
@@ -33,7 +35,7 @@ public sealed class EvolutionStrategy
     private readonly EngineSettings _engine;
     private readonly double[] _fitness;
     private readonly float[] _shaped;
-    private readonly float[] _weights;
+    private readonly float[] _differences;
     private readonly float[] _gradient;
     private GenerationRequest? _asked;
 
@@ -49,11 +51,12 @@ public sealed class EvolutionStrategy
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         _engine = engine ?? EngineSettings.Default;
-        noise ??= new FullRankNoise(theta.Length, settings.Pairs, settings.EffectiveNoiseSeed, _engine);
-        if (noise.ParameterCount != theta.Length || noise.Pairs != settings.Pairs || noise.Seed != settings.EffectiveNoiseSeed)
+        int pairs = settings.PopulationPairs;
+        noise ??= new FullRankNoise(theta.Length, pairs, settings.EffectiveNoiseSeed, _engine);
+        if (noise.ParameterCount != theta.Length || noise.Pairs != pairs || noise.Seed != settings.EffectiveNoiseSeed)
         {
             throw new ArgumentException(
-                $"The noise is for {noise.Pairs} pairs over {noise.ParameterCount} parameters with seed {noise.Seed}; θ has {theta.Length} and the settings say {settings.Pairs} pairs, noise seed {settings.EffectiveNoiseSeed}.",
+                $"The noise is for {noise.Pairs} pairs over {noise.ParameterCount} parameters with seed {noise.Seed}; θ has {theta.Length} and the settings say {pairs} pairs, noise seed {settings.EffectiveNoiseSeed}.",
                 nameof(noise));
         }
 
@@ -61,9 +64,9 @@ public sealed class EvolutionStrategy
         Settings = settings;
         Noise = noise;
         Optimizer = new AdamOptimizer(theta.Length);
-        _fitness = new double[2 * settings.Pairs];
-        _shaped = new float[2 * settings.Pairs];
-        _weights = new float[settings.Pairs];
+        _fitness = new double[2 * pairs];
+        _shaped = new float[2 * pairs];
+        _differences = new float[pairs];
         _gradient = new float[theta.Length];
     }
 
@@ -135,8 +138,8 @@ public sealed class EvolutionStrategy
         }
 
         fitness.CopyTo(_fitness);
-        ShapePairWeights();
-        Noise.Combine(_weights, _gradient, _engine);
+        ShapePairDifferences();
+        Noise.Estimate(_differences, _gradient, _engine);
         float decay = Settings.WeightDecay;
         float learningRate = _asked.LearningRate;
         float[] theta = Theta;
@@ -172,18 +175,17 @@ public sealed class EvolutionStrategy
         Generation++;
     }
 
-    // Pair j's weight in ĝ = Σⱼ wⱼεⱼ: (rank⁺ − rank⁻) / (2·pairs), or the z-scored difference f⁺ − f⁻ over 2·pairs.
-    // Both are reduced in index order in double, so the weights depend on the fitnesses alone.
-    private void ShapePairWeights()
+    // Pair j's difference dⱼ (the noise weighs it by 1 / (2·pairs)): rank⁺ − rank⁻, or the z-scored f⁺ − f⁻. Both are
+    // reduced in index order in double, so they depend on the fitnesses alone.
+    private void ShapePairDifferences()
     {
-        int pairs = Settings.Pairs;
-        float inverseCount = 1f / (2 * pairs);
+        int pairs = _differences.Length;
         if (Settings.Shaping == FitnessShaping.CenteredRanks)
         {
             CenteredRanks.Compute(_fitness, _shaped);
             for (int j = 0; j < pairs; j++)
             {
-                _weights[j] = (_shaped[2 * j] - _shaped[(2 * j) + 1]) * inverseCount;
+                _differences[j] = _shaped[2 * j] - _shaped[(2 * j) + 1];
             }
 
             return;
@@ -206,8 +208,7 @@ public sealed class EvolutionStrategy
         double deviation = Math.Sqrt(squares / pairs);
         for (int j = 0; j < pairs; j++)
         {
-            double z = deviation > 0 ? (_fitness[2 * j] - _fitness[(2 * j) + 1] - mean) / deviation : 0;
-            _weights[j] = (float)z * inverseCount;
+            _differences[j] = deviation > 0 ? (float)((_fitness[2 * j] - _fitness[(2 * j) + 1] - mean) / deviation) : 0f;
         }
     }
 

@@ -61,12 +61,16 @@ public class LowRankNoise : PopulationNoise
         EngineParallel.For(Pairs, engine.MaxThreads, new PairDraw(this, generation));
 
     /// <inheritdoc />
-    protected override void CombineCore(ReadOnlySpan<float> weights, Span<float> gradient, EngineSettings engine)
+    protected override void CombineCore(ReadOnlySpan<float> weights, Span<float> gradient, EngineSettings engine) =>
+        CombineLayers(weights, gradient, engine, 0);
+
+    /// <summary>The weighted sum of the pairs' directions on layers <paramref name="firstLayer"/> on (the earlier ones are not written).</summary>
+    private protected void CombineLayers(ReadOnlySpan<float> weights, Span<float> gradient, EngineSettings engine, int firstLayer)
     {
         NetworkArchitecture net = Architecture;
         int rank = Rank, pairs = Pairs, k = pairs * rank;
         float factorScale = 1f / MathF.Sqrt(rank);
-        for (int l = 0; l < net.LayerCount; l++)
+        for (int l = firstLayer; l < net.LayerCount; l++)
         {
             int fanIn = net.Widths[l], fanOut = net.Widths[l + 1];
             // Σⱼ wⱼ·Aⱼ·Bⱼ as one GEMM with k running over (pair, t) in increasing order:

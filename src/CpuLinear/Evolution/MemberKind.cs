@@ -14,4 +14,13 @@ public enum MemberKind
 
     /// <summary>Low rank, with the first layer's perturbation on k of its units only (<see cref="UnitSubsetNoise"/>).</summary>
     UnitSubset,
+
+    /// <summary>Low rank on the layers after the first only; W₁ and b₁ are not perturbed (<see cref="LaterLayerNoise"/>).</summary>
+    LaterLayers,
+
+    /// <summary>
+    /// A block population: consecutive blocks of pairs, each block of one of the kinds above (<see cref="BlockNoise"/>).
+    /// An evaluator that supports it supports every kind a block can have.
+    /// </summary>
+    Blocks,
 }

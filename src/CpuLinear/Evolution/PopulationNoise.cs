@@ -43,9 +43,10 @@ public abstract class PopulationNoise
     /// <summary>
     /// The noise for the members of a layered network chosen by <paramref name="settings"/>: full rank at
     /// <see cref="EvolutionSettings.Rank"/> 0, unit subsets when <see cref="EvolutionSettings.FirstLayerUnits"/> &gt; 0,
-    /// low rank otherwise.
+    /// low rank otherwise; with <see cref="EvolutionSettings.LaterLayerPairs"/> M &gt; 0, a <see cref="BlockNoise"/>
+    /// of those <see cref="EvolutionSettings.Pairs"/> pairs followed by M <see cref="LaterLayerNoise"/> pairs.
     /// </summary>
-    /// <exception cref="ArgumentException">The settings are invalid, or unit subsets on a single-layer network.</exception>
+    /// <exception cref="ArgumentException">The settings are invalid, or unit subsets or later-layer pairs on a single-layer network.</exception>
     public static PopulationNoise For(NetworkArchitecture architecture, EvolutionSettings settings, EngineSettings? engine = null)
     {
         ArgumentNullException.ThrowIfNull(architecture);
@@ -56,9 +57,12 @@ public abstract class PopulationNoise
             return new FullRankNoise(architecture.ParameterCount, settings.Pairs, settings.EffectiveNoiseSeed, engine);
         }
 
-        return settings.FirstLayerUnits > 0
+        LowRankNoise first = settings.FirstLayerUnits > 0
             ? new UnitSubsetNoise(architecture, settings.Rank, settings.FirstLayerUnits, settings.Pairs, settings.EffectiveNoiseSeed)
             : new LowRankNoise(architecture, settings.Rank, settings.Pairs, settings.EffectiveNoiseSeed);
+        return settings.LaterLayerPairs > 0
+            ? new BlockNoise([first, new LaterLayerNoise(architecture, settings.Rank, settings.LaterLayerPairs, settings.EffectiveNoiseSeed, firstPair: settings.Pairs)])
+            : first;
     }
 
     /// <summary>Draws every pair's noise for <paramref name="generation"/> (on the engine's threads; the bits do not depend on them).</summary>
@@ -87,6 +91,48 @@ public abstract class PopulationNoise
         }
 
         CombineCore(weights, gradient, engine ?? EngineSettings.Default);
+    }
+
+    /// <summary>
+    /// θ's elements before this index are never perturbed by these members (εⱼ is 0 there for every pair); 0 for
+    /// kinds that perturb every parameter. A <see cref="BlockNoise"/> divides each parameter's estimate by the pairs
+    /// that perturb it.
+    /// </summary>
+    public virtual int FirstPerturbedParameter => 0;
+
+    /// <summary>
+    /// The gradient estimate ĝ from each pair's shaped fitness difference dⱼ = rank⁺ⱼ − rank⁻ⱼ (one per pair):
+    /// <c>ĝ = Σⱼ dⱼ·εⱼ / (2·pairs)</c>, the sum over j in increasing order for every element, whatever the thread
+    /// count. Here each pair's weight is dⱼ·(1 / (2·<see cref="Pairs"/>)) rounded once, then <see cref="Combine"/>;
+    /// a <see cref="BlockNoise"/> divides each parameter by the pairs that actually perturb it instead.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No generation has been drawn.</exception>
+    public void Estimate(ReadOnlySpan<float> differences, Span<float> gradient, EngineSettings? engine = null)
+    {
+        if (Generation < 0)
+        {
+            throw new InvalidOperationException("Draw a generation's noise before estimating a gradient from it.");
+        }
+
+        if (differences.Length != Pairs || gradient.Length != ParameterCount)
+        {
+            throw new ArgumentException($"Estimate takes {Pairs} differences and a gradient of {ParameterCount}; got {differences.Length} and {gradient.Length}.");
+        }
+
+        EstimateCore(differences, gradient, engine ?? EngineSettings.Default);
+    }
+
+    /// <summary>The gradient estimate (arguments already checked): every pair weighted by dⱼ / (2·pairs).</summary>
+    protected virtual void EstimateCore(ReadOnlySpan<float> differences, Span<float> gradient, EngineSettings engine)
+    {
+        float inverseCount = 1f / (2 * Pairs);
+        var weights = new float[Pairs];
+        for (int j = 0; j < weights.Length; j++)
+        {
+            weights[j] = differences[j] * inverseCount;
+        }
+
+        CombineCore(weights, gradient, engine);
     }
 
     /// <summary>Draws generation <paramref name="generation"/>'s noise.</summary>

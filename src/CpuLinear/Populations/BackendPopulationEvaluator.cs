@@ -10,7 +10,10 @@ namespace CpuLinear.Populations;
 /// <see cref="CpuBackend"/>): low-rank pairs travel as θ and their noise (<see cref="IComputeBackend.EvaluateLowRankPairs"/>),
 /// full-rank members as vectors θ ± σε in chunks of at most about 64 MiB. Fitness bits equal the CPU engine's.
 /// </summary>
-/// <remarks>Unit-subset members are not supported: their shared-activation decomposition exists on the CPU engine only.</remarks>
+/// <remarks>
+/// Unit-subset and later-layer members, and block populations of them, are not supported: their shared-activation
+/// decompositions exist on the CPU engine only.
+/// </remarks>
 public sealed class BackendPopulationEvaluator : IPopulationEvaluator
 {
     private readonly bool _ownsBackend;
@@ -40,8 +43,15 @@ public sealed class BackendPopulationEvaluator : IPopulationEvaluator
         PopulationNoise noise = generation.Noise;
         if (!Supports(noise.Kind))
         {
+            string what = noise.Kind switch
+            {
+                MemberKind.UnitSubset => "a subset of first-layer units",
+                MemberKind.LaterLayers => "only the layers after the first",
+                MemberKind.Blocks => "a block population, with later-layer or unit-subset pairs",
+                _ => "not a low-rank or full-rank kind",
+            };
             throw new NotSupportedException(
-                $"Members of kind {noise.Kind} (a subset of first-layer units) run on the CPU engine only; the {Backend.DeviceDescription} backend evaluates full-rank and low-rank members.");
+                $"Members of kind {noise.Kind} ({what}) run on the CPU engine only; the {Backend.DeviceDescription} backend evaluates full-rank and low-rank members.");
         }
 
         if (generation.Temperature != 1f)

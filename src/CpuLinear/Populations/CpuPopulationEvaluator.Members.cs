@@ -56,6 +56,20 @@ public sealed partial class CpuPopulationEvaluator
             (front, back) = (back, front);
             firstLayer = 2;
         }
+        else if (lowRank && noise is LaterLayerNoise later)
+        {
+            // θ's first layer; the second from θ's shared H₁·W₂ plus the pair's rank-r term (LaterLayerMembers).
+            Span2D<float> second = net.LayerCount == 2
+                ? new Span2D<float>(scratch.Logits, 0, rows, net.Outputs, 0)
+                : new Span2D<float>(front, 0, rows, net.Widths[2], 0);
+            _later!.SecondLayer(
+                theta, perturbed, scratch.ActivationProjection.AsSpan(0, rows * rank),
+                later.Pair(pair).Slice(later.Layout.FactorB(1), rank * net.Widths[2]), scale / MathF.Sqrt(rank),
+                scratch.Later ??= new LaterLayerMembers.MemberScratch(net, rank), second, _engine.ResolvedPath);
+            source = second;
+            (front, back) = (back, front);
+            firstLayer = 2;
+        }
 
         for (int l = firstLayer; l < net.LayerCount; l++)
         {
@@ -127,6 +141,8 @@ public sealed partial class CpuPopulationEvaluator
 
         public UnitSubsetMembers.MemberScratch? Subset { get; set; }
 
+        public LaterLayerMembers.MemberScratch? Later { get; set; }
+
         public void Ensure(NetworkArchitecture net, int rank, int rows)
         {
             if (!ReferenceEquals(net, _net) || rank != _rank)
@@ -139,6 +155,7 @@ public sealed partial class CpuPopulationEvaluator
                 Bias = new float[net.Widths.Skip(1).Max()];
                 Coefficients = new float[net.Widths.SkipLast(1).Max() * rank];
                 Subset = null;
+                Later = null;
             }
 
             if (rows <= _rows)

@@ -26,6 +26,8 @@ public sealed partial class CpuPopulationEvaluator : IPopulationEvaluator
     private readonly EngineSettings _singleThread;
     private readonly ConcurrentBag<Scratch> _scratch = [];
     private UnitSubsetMembers? _subset;
+    private LaterLayerMembers? _later;
+    private bool _inBlocks, _subsetPrepared;
     private float[] _shared = [], _gatheredFactor = [], _inputProjection = [], _activationProjection = [];
     private double[] _fitness = [];
     private Call? _call;
@@ -42,7 +44,8 @@ public sealed partial class CpuPopulationEvaluator : IPopulationEvaluator
     public string Description => $"the CPU engine ({_engine.ResolvedPath} kernels, {_engine.ResolvedThreads} threads)";
 
     /// <inheritdoc />
-    public bool Supports(MemberKind kind) => kind is MemberKind.FullRank or MemberKind.LowRank or MemberKind.UnitSubset;
+    public bool Supports(MemberKind kind) =>
+        kind is MemberKind.FullRank or MemberKind.LowRank or MemberKind.UnitSubset or MemberKind.LaterLayers or MemberKind.Blocks;
 
     /// <inheritdoc />
     public EvaluationResult? Evaluate(
@@ -54,6 +57,11 @@ public sealed partial class CpuPopulationEvaluator : IPopulationEvaluator
         if (!Supports(noise.Kind))
         {
             throw new NotSupportedException($"{Description} does not evaluate {noise.Kind} members.");
+        }
+
+        if (noise is BlockNoise blocks)
+        {
+            return EvaluateBlocks(theta, generation, blocks, batch, firstPair, pairCount, fitness, scoreCentre);
         }
 
         int rows = batch.Rows;
@@ -69,6 +77,25 @@ public sealed partial class CpuPopulationEvaluator : IPopulationEvaluator
 
             // θ's x·W₁, H₁ and H₁·W₂ once for the whole population, with every core.
             _subset.Prepare(theta, inputs, _engine);
+            _subsetPrepared = _inBlocks;
+        }
+        else if (noise is LaterLayerNoise later)
+        {
+            if (_later is null || !_later.Matches(net, later.Rank))
+            {
+                _later = new LaterLayerMembers(net, later.Rank);
+            }
+
+            // θ's H₁ and H₁·W₂ once for the whole population: from the unit-subset block of this call if it has
+            // already computed them, else with every core.
+            if (_subsetPrepared)
+            {
+                _later.PrepareFrom(_subset!, rows);
+            }
+            else
+            {
+                _later.Prepare(theta, inputs, _engine);
+            }
         }
         else if (lowRank is not null)
         {
@@ -129,8 +156,12 @@ public sealed partial class CpuPopulationEvaluator : IPopulationEvaluator
             if (call.Generation.Noise is LowRankNoise lowRank)
             {
                 // The pair's columns of x·A₁ (and H₁·A₂), shared by both signs (ProjectPopulation).
-                PairColumns(_inputProjection, call.Batch.Rows, item, call.PairCount, lowRank.Rank, scratch.Projection);
-                if (lowRank is UnitSubsetNoise)
+                if (lowRank is not LaterLayerNoise)
+                {
+                    PairColumns(_inputProjection, call.Batch.Rows, item, call.PairCount, lowRank.Rank, scratch.Projection);
+                }
+
+                if (lowRank is UnitSubsetNoise or LaterLayerNoise)
                 {
                     PairColumns(_activationProjection, call.Batch.Rows, item, call.PairCount, lowRank.Rank, scratch.ActivationProjection);
                 }
@@ -143,11 +174,18 @@ public sealed partial class CpuPopulationEvaluator : IPopulationEvaluator
         _scratch.Add(scratch);
     }
 
-    // The range's x·A₁ as one GEMM with pairs·r columns (and H₁·A₂ with unit subsets), on all cores. One GEMM per
-    // pair would have r useful columns in a register tile two vectors wide, and pack the batch again for every
-    // pair. Each element is the same k-ordered chain either way, so the bits do not change.
+    // The range's x·A₁ as one GEMM with pairs·r columns (and H₁·A₂ with unit subsets; only H₁·A₂ for later-layer
+    // members), on all cores. One GEMM per pair would have r useful columns in a register tile two vectors wide,
+    // and pack the batch again for every pair. Each element is the same k-ordered chain either way, so the bits
+    // do not change.
     private void ProjectPopulation(LowRankNoise noise, ReadOnlySpan2D<float> inputs, int firstPair, int pairCount)
     {
+        if (noise is LaterLayerNoise)
+        {
+            Project(noise, 1, _later!.FirstActivation(inputs.Height), firstPair, pairCount, ref _activationProjection);
+            return;
+        }
+
         Project(noise, 0, inputs, firstPair, pairCount, ref _inputProjection);
         if (noise is UnitSubsetNoise)
         {
@@ -183,6 +221,49 @@ public sealed partial class CpuPopulationEvaluator : IPopulationEvaluator
         {
             projection.AsSpan((n * columns) + (item * rank), rank).CopyTo(destination.AsSpan(n * rank, rank));
         }
+    }
+
+    // A block population, block by block: each block's part of the range is evaluated as a population of its own
+    // kind (its pair i is the population's pair first(b) + i), so every pair gets the bits it gets on its own. A
+    // later-layer block reuses θ's H₁ and H₁·W₂ from a unit-subset block evaluated before it in the same call.
+    private EvaluationResult? EvaluateBlocks(
+        NetworkParameters theta, GenerationRequest generation, BlockNoise blocks, Minibatch batch, int firstPair, int pairCount, Span<double> fitness, bool scoreCentre)
+    {
+        EvaluationResult? centre = null;
+        bool centreDone = !scoreCentre;
+        _inBlocks = true;
+        _subsetPrepared = false;
+        try
+        {
+            for (int b = 0; b < blocks.Blocks.Count; b++)
+            {
+                PopulationNoise block = blocks.Blocks[b];
+                int blockFirst = blocks.FirstPairOf(b);
+                int from = Math.Max(firstPair, blockFirst), to = Math.Min(firstPair + pairCount, blockFirst + block.Pairs);
+                bool last = b == blocks.Blocks.Count - 1;
+                if (to <= from && (centreDone || !last))
+                {
+                    continue;
+                }
+
+                int count = Math.Max(to - from, 0);
+                int local = count > 0 ? from - blockFirst : 0;
+                Span<double> part = count > 0 ? fitness.Slice(2 * (from - firstPair), 2 * count) : [];
+                EvaluationResult? result = Evaluate(theta, generation with { Noise = block }, batch, local, count, part, !centreDone);
+                if (!centreDone)
+                {
+                    centre = result;
+                    centreDone = true;
+                }
+            }
+        }
+        finally
+        {
+            _inBlocks = false;
+            _subsetPrepared = false;
+        }
+
+        return centre;
     }
 
     private static void Grow(ref float[] buffer, int length)

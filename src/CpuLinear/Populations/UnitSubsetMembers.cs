@@ -83,6 +83,9 @@ internal sealed class UnitSubsetMembers
     /// <summary>θ's first-layer activations H₁ (rows x width) from the last <see cref="Prepare"/>.</summary>
     public ReadOnlySpan2D<float> FirstActivation(int rows) => new(_firstActivation, 0, rows, _width, 0);
 
+    /// <summary>θ's second-layer product H₁·W₂ (rows x next, before bias and dead zones) from the last <see cref="Prepare"/>.</summary>
+    public ReadOnlySpan<float> SecondProduct(int rows) => _secondProduct.AsSpan(0, rows * _next);
+
     /// <summary>
     /// Rows x next of the second layer's output for one member: <c>D_out(D_in(H₁·W₂ + Δ·W₂[units] + c·u·B₂) + D_in(b₂'))</c>.
     /// </summary>

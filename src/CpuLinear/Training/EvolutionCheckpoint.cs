@@ -44,6 +44,7 @@ public static class EvolutionCheckpoint
             ["es_fitness_temperature"] = Text(s.FitnessTemperature),
             ["es_adam_step"] = Text(trainer.Optimizer.Step),
             ["es_elapsed_s"] = Text(elapsedSeconds),
+            ["es_later_layer_pairs"] = Text(s.LaterLayerPairs),
         };
         if (s.NoiseSeed is { } noiseSeed)
         {
@@ -103,6 +104,8 @@ public static class EvolutionCheckpoint
             Shaping = (FitnessShaping)Named(checkpoint, "es_fitness_shaping", ShapingNames),
             DecayMode = (WeightDecayMode)Named(checkpoint, "es_decay_mode", DecayNames),
             FitnessTemperature = checkpoint.Extra.ContainsKey("es_fitness_temperature") ? Single(checkpoint, "es_fitness_temperature") : 1f,
+            // Checkpoints written before the setting existed had no later-layer pairs.
+            LaterLayerPairs = checkpoint.Extra.TryGetValue("es_later_layer_pairs", out string? laterPairs) ? Count(laterPairs, "es_later_layer_pairs") : 0,
         };
     }
 
@@ -164,6 +167,10 @@ public static class EvolutionCheckpoint
         ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong value)
             ? value
             : throw new ArgumentException($"The ES checkpoint's '{key}' must be an unsigned integer; found '{text}'.");
+    private static int Count(string text, string key) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value)
+            ? value
+            : throw new ArgumentException($"The ES checkpoint's '{key}' must be a non-negative integer; found '{text}'.");
 
     private static long Integer(Checkpoint checkpoint, string key) => long.Parse(Value(checkpoint, key), CultureInfo.InvariantCulture);
 

@@ -34,7 +34,7 @@ public sealed class EvolutionTrainer
 
     /// <summary>Starts (or continues) ES from <paramref name="parameters"/>, which are updated in place.</summary>
     /// <param name="parameters">θ, updated in place.</param>
-    /// <param name="settings">The run's settings; <see cref="EvolutionSettings.Rank"/> and <see cref="EvolutionSettings.FirstLayerUnits"/> choose the member kind.</param>
+    /// <param name="settings">The run's settings; <see cref="EvolutionSettings.Rank"/>, <see cref="EvolutionSettings.FirstLayerUnits"/> and <see cref="EvolutionSettings.LaterLayerPairs"/> choose the member kind.</param>
     /// <param name="engine">Threads and kernel path of the CPU work.</param>
     /// <param name="evaluator">Where members are evaluated; null: the CPU engine (<see cref="CpuPopulationEvaluator"/>). The trainer does not dispose it.</param>
     /// <exception cref="ArgumentException">The settings are invalid or the evaluator does not support their member kind.</exception>
@@ -49,9 +49,12 @@ public sealed class EvolutionTrainer
         if (!Evaluator.Supports(noise.Kind))
         {
             throw new ArgumentException(
-                noise.Kind == MemberKind.UnitSubset
-                    ? $"Perturbing a subset of first-layer units ({settings.FirstLayerUnits}) runs on the CPU engine only; use FirstLayerUnits = 0 with the {Evaluator.Description} backend."
-                    : $"{Evaluator.Description} does not evaluate {noise.Kind} members.",
+                noise.Kind switch
+                {
+                    MemberKind.UnitSubset => $"Perturbing a subset of first-layer units ({settings.FirstLayerUnits}) runs on the CPU engine only; use FirstLayerUnits = 0 with the {Evaluator.Description} backend.",
+                    MemberKind.Blocks or MemberKind.LaterLayers => $"Later-layer pairs ({settings.LaterLayerPairs}) run on the CPU engine only; use LaterLayerPairs = 0 with the {Evaluator.Description} backend.",
+                    _ => $"{Evaluator.Description} does not evaluate {noise.Kind} members.",
+                },
                 nameof(evaluator));
         }
 
