@@ -36,6 +36,17 @@ public sealed class CommandLineTests() : TemporaryFolderTest("cpulinear-command-
         Assert.Equal(2, exit);
         Assert.Contains("error: --threads must be at least 1; got 0.", errors);
 
+        // The ES schedule and rule options check their values before anything runs.
+        (exit, _, errors) = RunProgram("reproduce", "--es-minutes", "0");
+        Assert.Equal(2, exit);
+        Assert.Contains("error: --es-minutes must be a positive number of minutes (at most 100000); got 0.", errors);
+        (exit, _, errors) = RunProgram("train", "--method", "es", "--es-optimizer", "lbfgs");
+        Assert.Equal(2, exit);
+        Assert.Contains("lbfgs", errors);
+        (exit, _, errors) = RunProgram("train", "--method", "es", "--fitness-temperature", "-1");
+        Assert.Equal(2, exit);
+        Assert.Contains("The fitness temperature must be positive and finite; got -1.", errors);
+
         // An output folder that cannot be created: what, and why.
         Directory.CreateDirectory(Folder);
         string file = Path.Combine(Folder, "a-file");
