@@ -93,9 +93,9 @@ internal sealed class SiloReplica(WorkerOptions options, IWorkerFaults? faults =
                     $"θ at generation {g} hashes to {hash:x16} here and to {order.ThetaHash:x16} on the coordinator");
             }
 
-            if (order.FirstPair < 0 || order.PairCount < 1 || order.FirstPair > trainer.Settings.Pairs - order.PairCount)
+            if (order.FirstPair < 0 || order.PairCount < 1 || order.FirstPair > trainer.Settings.PopulationPairs - order.PairCount)
             {
-                return Reply(order, WorkStatus.Rejected, [], hash, clock, Reject($"pairs [{order.FirstPair}, {order.FirstPair + order.PairCount}) are outside the run's {trainer.Settings.Pairs}"));
+                return Reply(order, WorkStatus.Rejected, [], hash, clock, Reject($"pairs [{order.FirstPair}, {order.FirstPair + order.PairCount}) are outside the run's {trainer.Settings.PopulationPairs}"));
             }
 
             GenerationRequest request = trainer.Strategy.Ask();
