@@ -90,17 +90,11 @@ internal sealed class EvolutionOptions
         return option;
     }
 
+    // The parser accepted only these names, so the lookup cannot miss; if it does, say so.
     private static int IndexOf(string value, IReadOnlyList<string> names)
     {
-        for (int i = 0; i < names.Count; i++)
-        {
-            if (names[i] == value)
-            {
-                return i;
-            }
-        }
-
-        throw new ArgumentException($"'{value}' is not one of {string.Join(", ", names)}.");
+        int index = EvolutionCheckpoint.IndexOfName(names, value);
+        return index >= 0 ? index : throw new ArgumentException($"'{value}' is not one of {string.Join(", ", names)}.");
     }
 
     /// <summary>

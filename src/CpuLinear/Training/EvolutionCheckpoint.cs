@@ -144,14 +144,10 @@ public static class EvolutionCheckpoint
         _ => throw new ArgumentException($"The ES checkpoint's 'es_fixed_weight_rms' must be true or false; found '{text}'."),
     };
 
-    // An absent key is the first name (the setting's default); an unknown one is an error naming the choices.
-    private static int Named(Checkpoint checkpoint, string key, IReadOnlyList<string> names)
+    /// <summary>The index of <paramref name="text"/> in one of the name lists above (the setting's value), or −1.</summary>
+    public static int IndexOfName(IReadOnlyList<string> names, string text)
     {
-        if (!checkpoint.Extra.TryGetValue(key, out string? text))
-        {
-            return 0;
-        }
-
+        ArgumentNullException.ThrowIfNull(names);
         for (int i = 0; i < names.Count; i++)
         {
             if (names[i] == text)
@@ -160,7 +156,21 @@ public static class EvolutionCheckpoint
             }
         }
 
-        throw new ArgumentException($"The ES checkpoint's '{key}' must be one of {string.Join(", ", names)}; found '{text}'.", nameof(checkpoint));
+        return -1;
+    }
+
+    // An absent key is the first name (the setting's default); an unknown one is an error naming the choices.
+    private static int Named(Checkpoint checkpoint, string key, IReadOnlyList<string> names)
+    {
+        if (!checkpoint.Extra.TryGetValue(key, out string? text))
+        {
+            return 0;
+        }
+
+        int index = IndexOfName(names, text);
+        return index >= 0
+            ? index
+            : throw new ArgumentException($"The ES checkpoint's '{key}' must be one of {string.Join(", ", names)}; found '{text}'.", nameof(checkpoint));
     }
 
     private static ulong UnsignedInteger(string text, string key) =>
