@@ -12,17 +12,18 @@ namespace CpuLinear.Kernels;
 /// It is how an ES member that changed only a few inputs of a layer gets that layer's output from θ's product
 /// (<c>shared</c>): the changed inputs' rows of W (<c>M</c>) weighted by the changes, and the member's rank-r
 /// update (<c>F</c> = its B factor). Each element is one fma chain in that order (shared, the rows in the
-/// order given, then t increasing), so all kernel paths and blockings give the same bits. Four output rows
-/// are computed together, so each vector of M loaded from cache feeds four FMAs (one row at a time is bound by
-/// the loads, not the FMAs); a tile of columns stays in registers across the chain and is written once.
+/// order given, then t increasing), so all kernel paths and blockings give the same bits. The selected rows'
+/// column tiles are first packed next to each other (a panel), six output rows are computed together, so each
+/// vector of the panel feeds six FMAs, and a tile of columns stays in registers across the chain and is written once.
 /// </remarks>
 public static class WeightedRowSum
 {
-    // Output rows per register block: 4 rows x 2 vectors = 8 accumulators fit every path's register file.
-    private const int RowBlock = 4;
+    // Output rows per register block: 6 rows x 2 vectors = 12 accumulators, plus two loaded vectors and a
+    // broadcast: 15 registers, within every path's register file (16 on AVX2 and SSE, 32 on AVX-512).
+    private const int RowBlock = 6;
 
-    // Chains up to this many terms keep their pointers and gathered weights on the stack (24 KB at most); longer
-    // ones, which no ES member has but a caller may pass, use the heap instead of overflowing the stack.
+    // Chains up to this many terms keep their pointers on the stack (8 KB at most); longer ones, which no ES
+    // member has but a caller may pass, use the heap instead of overflowing the stack.
     private const int StackTerms = 1024;
 
     /// <summary>Computes <paramref name="destination"/> as described on the type.</summary>
@@ -66,11 +67,9 @@ public static class WeightedRowSum
 
         var args = new Arguments(width, k, r, inputThreshold, outputThreshold);
         int termCount = k + r;
-        // The chain's terms in order: the selected rows of M, then the rows of F. One pointer per term, so the
-        // kernels run a single loop over them; and each row's weights, w then v, gathered for a block of rows.
+        // The chain's terms in order: the selected rows of M, then the rows of F, one pointer per term.
         Span<nint> termSpan = termCount <= StackTerms ? stackalloc nint[termCount] : new nint[termCount];
-        Span<float> gathered = termCount <= StackTerms ? stackalloc float[RowBlock * termCount] : new float[RowBlock * termCount];
-        fixed (float* s = shared, m = matrix, w = rowWeights, f = factor, v = factorWeights, b = bias, o = destination, g = gathered)
+        fixed (float* s = shared, m = matrix, w = rowWeights, f = factor, v = factorWeights, b = bias, o = destination)
         fixed (int* selected = rows)
         fixed (nint* terms = termSpan)
         {
@@ -84,7 +83,7 @@ public static class WeightedRowSum
                 terms[k + t] = (nint)(f + ((long)t * width));
             }
 
-            var p = new Pointers(s, (float**)terms, w, v, b, o, g);
+            var p = new Pointers(s, (float**)terms, w, v, b, o);
             var kernel = new RunKernel(p, args, height);
             LaneDispatch.Run(path, ref kernel);
         }
@@ -94,98 +93,171 @@ public static class WeightedRowSum
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {
-        // Each row's chain weights, w then v, gathered next to each other: four rows' worth for a block.
-        int terms = a.Terms;
-        float* weights = p.Gathered;
-        int i = 0;
-        for (; i + RowBlock <= height; i += RowBlock)
+        // The terms' rows are a few of M's, each a full row apart (2 KB on the blog's network): read in place, a
+        // tile's k + r slices fall into a handful of L1 sets and evict one another, and the kernel ran at a third
+        // of the FMA peak. So each column tile's slices are first copied next to each other (the panel: tile by
+        // tile, term by term, 2n floats each), which the row blocks then stream. The copy is k + r rows, against
+        // height · (k + r) FMAs per column.
+        int n = TLanes.Count, w = a.Width, terms = a.Terms, tile = 2 * n, tiles = w / tile, tiled = tiles * tile;
+        PackingBuffer? buffer = tiles > 0 && terms > 0 ? PackingBuffer.Rent((nuint)tiles * (nuint)terms * (nuint)tile) : null;
+        try
         {
-            for (int row = 0; row < RowBlock; row++)
+            float* panel = buffer is null ? null : buffer.Data;
+            if (panel is not null)
             {
-                GatherWeights(p, a, i + row, weights + (row * terms));
+                for (int t = 0; t < tiles; t++)
+                {
+                    float* destination = panel + ((long)t * terms * tile);
+                    for (int u = 0; u < terms; u++)
+                    {
+                        float* source = p.Terms[u] + (t * tile);
+                        TLanes.Store(TLanes.Load(source), destination + (u * tile));
+                        TLanes.Store(TLanes.Load(source + n), destination + (u * tile) + n);
+                    }
+                }
             }
 
-            int c = RunBlock<TLanes, TVector>(p, a, i, weights);
-            for (int row = 0; row < RowBlock; row++)
+            int i = 0;
+            for (; i + RowBlock <= height; i += RowBlock)
             {
-                RunRow<TLanes, TVector>(p, a, i + row, c, weights + (row * terms));
+                for (int t = 0; t < tiles; t++)
+                {
+                    RunBlock<TLanes, TVector>(p, a, i, t * tile, panel + ((long)t * terms * tile));
+                }
+            }
+
+            for (; i < height; i++)
+            {
+                for (int t = 0; t < tiles; t++)
+                {
+                    RunTile<TLanes, TVector>(p, a, i, t * tile, panel + ((long)t * terms * tile));
+                }
+            }
+
+            if (tiled < w)
+            {
+                for (int row = 0; row < height; row++)
+                {
+                    RunRow<TLanes, TVector>(p, a, row, tiled);
+                }
             }
         }
-
-        for (; i < height; i++)
+        finally
         {
-            GatherWeights(p, a, i, weights);
-            RunRow<TLanes, TVector>(p, a, i, 0, weights);
+            buffer?.Return();
         }
     }
 
-    private static unsafe void GatherWeights(Pointers p, Arguments a, int row, float* destination)
-    {
-        new ReadOnlySpan<float>(p.RowWeights + ((long)row * a.Rows), a.Rows).CopyTo(new Span<float>(destination, a.Rows));
-        new ReadOnlySpan<float>(p.FactorWeights + ((long)row * a.FactorRows), a.FactorRows).CopyTo(new Span<float>(destination + a.Rows, a.FactorRows));
-    }
-
-    // Rows first..first+3, columns in tiles of two vectors; returns the first column it left for RunRow.
-    private static unsafe int RunBlock<TLanes, TVector>(Pointers p, Arguments a, int first, float* weights)
+    // Rows first..first+5 at columns c..c+2n from the tile's panel: 12 accumulators, each vector of a term loaded
+    // once for six FMAs.
+    private static unsafe void RunBlock<TLanes, TVector>(Pointers p, Arguments a, int first, int c, float* panel)
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {
-        int n = TLanes.Count, w = a.Width, terms = a.Terms, c = 0;
-        TVector inner = TLanes.Broadcast(a.InputThreshold), outer = TLanes.Broadcast(a.OutputThreshold);
-        float* weights1 = weights + terms, weights2 = weights1 + terms, weights3 = weights2 + terms;
-        for (; c <= w - (2 * n); c += 2 * n)
+        int n = TLanes.Count, w = a.Width, k = a.Rows, r = a.FactorRows;
+        float* s = p.Shared + ((long)first * w) + c;
+        TVector a00 = TLanes.Load(s), a01 = TLanes.Load(s + n);
+        TVector a10 = TLanes.Load(s + w), a11 = TLanes.Load(s + w + n);
+        TVector a20 = TLanes.Load(s + (2 * w)), a21 = TLanes.Load(s + (2 * w) + n);
+        TVector a30 = TLanes.Load(s + (3 * w)), a31 = TLanes.Load(s + (3 * w) + n);
+        TVector a40 = TLanes.Load(s + (4 * w)), a41 = TLanes.Load(s + (4 * w) + n);
+        TVector a50 = TLanes.Load(s + (5 * w)), a51 = TLanes.Load(s + (5 * w) + n);
+
+        // The chain's terms in order: the selected rows of M weighted by w, then the rows of F weighted by v.
+        float* m = panel;
+        for (int part = 0; part < 2; part++)
         {
-            float* s = p.Shared + ((long)first * w) + c;
-            TVector a00 = TLanes.Load(s), a01 = TLanes.Load(s + n);
-            TVector a10 = TLanes.Load(s + w), a11 = TLanes.Load(s + w + n);
-            TVector a20 = TLanes.Load(s + (2 * w)), a21 = TLanes.Load(s + (2 * w) + n);
-            TVector a30 = TLanes.Load(s + (3 * w)), a31 = TLanes.Load(s + (3 * w) + n);
-            for (int u = 0; u < terms; u++)
+            int count = part == 0 ? k : r;
+            float* x0 = (part == 0 ? p.RowWeights : p.FactorWeights) + ((long)first * count);
+            float* x1 = x0 + count, x2 = x1 + count, x3 = x2 + count, x4 = x3 + count, x5 = x4 + count;
+            for (int u = 0; u < count; u++, m += 2 * n)
             {
-                float* m = p.Terms[u] + c;
                 TVector m0 = TLanes.Load(m), m1 = TLanes.Load(m + n);
-                TVector x = TLanes.Broadcast(weights[u]);
+                TVector x = TLanes.Broadcast(x0[u]);
                 a00 = TLanes.FusedMultiplyAdd(m0, x, a00);
                 a01 = TLanes.FusedMultiplyAdd(m1, x, a01);
-                x = TLanes.Broadcast(weights1[u]);
+                x = TLanes.Broadcast(x1[u]);
                 a10 = TLanes.FusedMultiplyAdd(m0, x, a10);
                 a11 = TLanes.FusedMultiplyAdd(m1, x, a11);
-                x = TLanes.Broadcast(weights2[u]);
+                x = TLanes.Broadcast(x2[u]);
                 a20 = TLanes.FusedMultiplyAdd(m0, x, a20);
                 a21 = TLanes.FusedMultiplyAdd(m1, x, a21);
-                x = TLanes.Broadcast(weights3[u]);
+                x = TLanes.Broadcast(x3[u]);
                 a30 = TLanes.FusedMultiplyAdd(m0, x, a30);
                 a31 = TLanes.FusedMultiplyAdd(m1, x, a31);
+                x = TLanes.Broadcast(x4[u]);
+                a40 = TLanes.FusedMultiplyAdd(m0, x, a40);
+                a41 = TLanes.FusedMultiplyAdd(m1, x, a41);
+                x = TLanes.Broadcast(x5[u]);
+                a50 = TLanes.FusedMultiplyAdd(m0, x, a50);
+                a51 = TLanes.FusedMultiplyAdd(m1, x, a51);
             }
-
-            float* o = p.Row + ((long)first * w) + c;
-            Finish<TLanes, TVector>(a00, p, o, c, inner, outer);
-            Finish<TLanes, TVector>(a01, p, o + n, c + n, inner, outer);
-            Finish<TLanes, TVector>(a10, p, o + w, c, inner, outer);
-            Finish<TLanes, TVector>(a11, p, o + w + n, c + n, inner, outer);
-            Finish<TLanes, TVector>(a20, p, o + (2 * w), c, inner, outer);
-            Finish<TLanes, TVector>(a21, p, o + (2 * w) + n, c + n, inner, outer);
-            Finish<TLanes, TVector>(a30, p, o + (3 * w), c, inner, outer);
-            Finish<TLanes, TVector>(a31, p, o + (3 * w) + n, c + n, inner, outer);
         }
 
-        return c;
+        TVector inner = TLanes.Broadcast(a.InputThreshold), outer = TLanes.Broadcast(a.OutputThreshold);
+        float* o = p.Row + ((long)first * w) + c;
+        Finish<TLanes, TVector>(a00, p, o, c, inner, outer);
+        Finish<TLanes, TVector>(a01, p, o + n, c + n, inner, outer);
+        Finish<TLanes, TVector>(a10, p, o + w, c, inner, outer);
+        Finish<TLanes, TVector>(a11, p, o + w + n, c + n, inner, outer);
+        Finish<TLanes, TVector>(a20, p, o + (2 * w), c, inner, outer);
+        Finish<TLanes, TVector>(a21, p, o + (2 * w) + n, c + n, inner, outer);
+        Finish<TLanes, TVector>(a30, p, o + (3 * w), c, inner, outer);
+        Finish<TLanes, TVector>(a31, p, o + (3 * w) + n, c + n, inner, outer);
+        Finish<TLanes, TVector>(a40, p, o + (4 * w), c, inner, outer);
+        Finish<TLanes, TVector>(a41, p, o + (4 * w) + n, c + n, inner, outer);
+        Finish<TLanes, TVector>(a50, p, o + (5 * w), c, inner, outer);
+        Finish<TLanes, TVector>(a51, p, o + (5 * w) + n, c + n, inner, outer);
     }
 
-    // One row, columns from `start`: single vectors, then a scalar tail.
-    private static unsafe void RunRow<TLanes, TVector>(Pointers p, Arguments a, int row, int start, float* weights)
+    // One leftover row at columns c..c+2n from the tile's panel.
+    private static unsafe void RunTile<TLanes, TVector>(Pointers p, Arguments a, int row, int c, float* panel)
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {
-        int n = TLanes.Count, w = a.Width, terms = a.Terms, c = start;
+        int n = TLanes.Count, w = a.Width, k = a.Rows, r = a.FactorRows;
+        float* s = p.Shared + ((long)row * w) + c;
+        TVector acc0 = TLanes.Load(s), acc1 = TLanes.Load(s + n);
+        float* m = panel;
+        for (int part = 0; part < 2; part++)
+        {
+            int count = part == 0 ? k : r;
+            float* x = (part == 0 ? p.RowWeights : p.FactorWeights) + ((long)row * count);
+            for (int u = 0; u < count; u++, m += 2 * n)
+            {
+                TVector weight = TLanes.Broadcast(x[u]);
+                acc0 = TLanes.FusedMultiplyAdd(TLanes.Load(m), weight, acc0);
+                acc1 = TLanes.FusedMultiplyAdd(TLanes.Load(m + n), weight, acc1);
+            }
+        }
+
+        TVector inner = TLanes.Broadcast(a.InputThreshold), outer = TLanes.Broadcast(a.OutputThreshold);
+        float* o = p.Row + ((long)row * w) + c;
+        Finish<TLanes, TVector>(acc0, p, o, c, inner, outer);
+        Finish<TLanes, TVector>(acc1, p, o + n, c + n, inner, outer);
+    }
+
+    // One row, the columns from `start` that fill no whole tile, read in place: single vectors, then a scalar tail.
+    private static unsafe void RunRow<TLanes, TVector>(Pointers p, Arguments a, int row, int start)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
+        int n = TLanes.Count, w = a.Width, k = a.Rows, r = a.FactorRows, c = start;
         TVector inner = TLanes.Broadcast(a.InputThreshold), outer = TLanes.Broadcast(a.OutputThreshold);
         float* shared = p.Shared + ((long)row * w), output = p.Row + ((long)row * w);
+        float* rowWeights = p.RowWeights + ((long)row * k), factorWeights = p.FactorWeights + ((long)row * r);
+        float** factorTerms = p.Terms + k;
         for (; c <= w - n; c += n)
         {
             TVector acc = TLanes.Load(shared + c);
-            for (int u = 0; u < terms; u++)
+            for (int u = 0; u < k; u++)
             {
-                acc = TLanes.FusedMultiplyAdd(TLanes.Load(p.Terms[u] + c), TLanes.Broadcast(weights[u]), acc);
+                acc = TLanes.FusedMultiplyAdd(TLanes.Load(p.Terms[u] + c), TLanes.Broadcast(rowWeights[u]), acc);
+            }
+
+            for (int t = 0; t < r; t++)
+            {
+                acc = TLanes.FusedMultiplyAdd(TLanes.Load(factorTerms[t] + c), TLanes.Broadcast(factorWeights[t]), acc);
             }
 
             Finish<TLanes, TVector>(acc, p, output + c, c, inner, outer);
@@ -194,9 +266,14 @@ public static class WeightedRowSum
         for (; c < w; c++)
         {
             float acc = shared[c];
-            for (int u = 0; u < terms; u++)
+            for (int u = 0; u < k; u++)
             {
-                acc = ScalarLanes.FusedMultiplyAdd(p.Terms[u][c], weights[u], acc);
+                acc = ScalarLanes.FusedMultiplyAdd(p.Terms[u][c], rowWeights[u], acc);
+            }
+
+            for (int t = 0; t < r; t++)
+            {
+                acc = ScalarLanes.FusedMultiplyAdd(factorTerms[t][c], factorWeights[t], acc);
             }
 
             float sum = ScalarLanes.DeadZone(acc, a.InputThreshold) + p.Bias[c];
@@ -219,9 +296,9 @@ public static class WeightedRowSum
         public int Terms => Rows + FactorRows;
     }
 
-    private readonly unsafe struct Pointers(float* shared, float** terms, float* rowWeights, float* factorWeights, float* bias, float* row, float* gathered)
+    private readonly unsafe struct Pointers(float* shared, float** terms, float* rowWeights, float* factorWeights, float* bias, float* row)
     {
-        public readonly float* Shared = shared, RowWeights = rowWeights, FactorWeights = factorWeights, Bias = bias, Row = row, Gathered = gathered;
+        public readonly float* Shared = shared, RowWeights = rowWeights, FactorWeights = factorWeights, Bias = bias, Row = row;
         public readonly float** Terms = terms;
     }
 
