@@ -44,11 +44,15 @@ public static class EvolutionTable
         {
             int units = int.Parse(args[3], Invariant);
             int unitPairs = args.Length > 4 ? int.Parse(args[4], Invariant) : 8 * pairs;
-            double perGeneration = SecondsPerGeneration(net, defaults with { Pairs = unitPairs, BatchSize = batch, Rank = 1, FirstLayerUnits = units }, data, budget);
+            var trainer = new EvolutionTrainer(NetworkParameters.Initialize(net, 1), defaults with { Pairs = unitPairs, BatchSize = batch, Rank = 1, FirstLayerUnits = units, Generations = 1_000_000 });
+            trainer.Step(data);
+            (double perGeneration, double fastest) = TimeWithFastest(() => trainer.Step(data), budget);
             double peak = FmaPeak.GigaflopsPerSecond(threads);
-            double useful = 2 * UnitSubsetMultiplyAdds(net, units, 1) * 2 * unitPairs * batch / perGeneration / 1e9;
+            double work = 2 * UnitSubsetMultiplyAdds(net, units, 1) * 2 * unitPairs * batch / 1e9;
+            // The peak is the best of its trials; on a shared machine the fastest generation is the like-for-like
+            // figure beside it (the mean is reported too).
             Console.WriteLine(string.Create(Invariant,
-                $"{{\"library\":\"cpulinear\",\"rank\":1,\"first_layer_units\":{units},\"pairs\":{unitPairs},\"batch\":{batch},\"threads\":{threads},\"generations_per_s\":{1 / perGeneration:F3},\"sample_evaluations_per_s\":{2 * unitPairs * batch / perGeneration:F0},\"useful_gflops\":{useful:F1},\"fma_peak_gflops\":{peak:F1},\"fraction_of_peak\":{useful / peak:F3}}}"));
+                $"{{\"library\":\"cpulinear\",\"rank\":1,\"first_layer_units\":{units},\"pairs\":{unitPairs},\"batch\":{batch},\"threads\":{threads},\"generations_per_s\":{1 / perGeneration:F3},\"sample_evaluations_per_s\":{2 * unitPairs * batch / perGeneration:F0},\"useful_gflops\":{work / perGeneration:F1},\"fastest_useful_gflops\":{work / fastest:F1},\"fma_peak_gflops\":{peak:F1},\"fraction_of_peak\":{work / perGeneration / peak:F3},\"fastest_fraction_of_peak\":{work / fastest / peak:F3}}}"));
         }
 
         // Optionally a block population of one low-rank pair and `later` later-layer pairs (members perturb only the
@@ -133,6 +137,24 @@ public static class EvolutionTable
         var values = new float[length];
         Array.Fill(values, 0.01f);
         return values;
+    }
+
+    // Mean and fastest seconds per call over the budget, after one warm-up call.
+    private static (double Mean, double Fastest) TimeWithFastest(Action action, double budget)
+    {
+        action();
+        int count = 0;
+        double fastest = double.MaxValue;
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            long start = Stopwatch.GetTimestamp();
+            action();
+            fastest = Math.Min(fastest, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            count++;
+        }
+        while (clock.Elapsed.TotalSeconds < budget);
+        return (clock.Elapsed.TotalSeconds / count, fastest);
     }
 
     private static double Time(Action action, double budget)

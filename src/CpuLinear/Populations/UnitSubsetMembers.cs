@@ -151,7 +151,54 @@ internal sealed class UnitSubsetMembers
             {
                 delta[u] = pre[u] - activation[units[u]];
             }
+        }
 
+        Project(deltas, activationProjection, units, secondA, factorScale, rows, updates);
+
+        if (!destination.TryGetSpan(out Span<float> output))
+        {
+            throw new ArgumentException("The second layer's output must be contiguous rows.", nameof(destination));
+        }
+
+        WeightedRowSum.Compute(
+            _next, _secondProduct.AsSpan(0, rows * _next), theta.Weights(1), units, deltas, secondB, updates, secondBias,
+            inner1, outer1, output, path);
+    }
+
+    // u = factorScale · (H₁·A₂ + Δ·A₂[units]) per row and t: each a chain over the units in increasing order. One
+    // chain is a run of dependent FMAs (k of them, FMA latency each), so four rows' chains are interleaved.
+    private void Project(
+        ReadOnlySpan<float> deltas, ReadOnlySpan<float> activationProjection, ReadOnlySpan<int> units, ReadOnlySpan<float> secondA,
+        float factorScale, int rows, Span<float> updates)
+    {
+        int k = _units, r = _rank, n = 0;
+        for (; n + 4 <= rows; n += 4)
+        {
+            ReadOnlySpan<float> d0 = deltas.Slice(n * k, k), d1 = deltas.Slice((n + 1) * k, k);
+            ReadOnlySpan<float> d2 = deltas.Slice((n + 2) * k, k), d3 = deltas.Slice((n + 3) * k, k);
+            for (int t = 0; t < r; t++)
+            {
+                float v0 = activationProjection[(n * r) + t], v1 = activationProjection[((n + 1) * r) + t];
+                float v2 = activationProjection[((n + 2) * r) + t], v3 = activationProjection[((n + 3) * r) + t];
+                for (int u = 0; u < k; u++)
+                {
+                    float a = secondA[(units[u] * r) + t];
+                    v0 = MathF.FusedMultiplyAdd(d0[u], a, v0);
+                    v1 = MathF.FusedMultiplyAdd(d1[u], a, v1);
+                    v2 = MathF.FusedMultiplyAdd(d2[u], a, v2);
+                    v3 = MathF.FusedMultiplyAdd(d3[u], a, v3);
+                }
+
+                updates[(n * r) + t] = factorScale * v0;
+                updates[((n + 1) * r) + t] = factorScale * v1;
+                updates[((n + 2) * r) + t] = factorScale * v2;
+                updates[((n + 3) * r) + t] = factorScale * v3;
+            }
+        }
+
+        for (; n < rows; n++)
+        {
+            ReadOnlySpan<float> delta = deltas.Slice(n * k, k);
             for (int t = 0; t < r; t++)
             {
                 float v = activationProjection[(n * r) + t];
@@ -163,15 +210,6 @@ internal sealed class UnitSubsetMembers
                 updates[(n * r) + t] = factorScale * v;
             }
         }
-
-        if (!destination.TryGetSpan(out Span<float> output))
-        {
-            throw new ArgumentException("The second layer's output must be contiguous rows.", nameof(destination));
-        }
-
-        WeightedRowSum.Compute(
-            _next, _secondProduct.AsSpan(0, rows * _next), theta.Weights(1), units, deltas, secondB, updates, secondBias,
-            inner1, outer1, output, path);
     }
 
     private static void Grow(ref float[] buffer, int length)
