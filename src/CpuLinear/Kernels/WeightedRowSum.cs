@@ -122,8 +122,20 @@ public static class WeightedRowSum
             {
                 for (int t = 0; t < tiles; t++)
                 {
-                    RunBlock<TLanes, TVector>(p, a, i, t * tile, panel + ((long)t * terms * tile));
+                    RunBlock<TLanes, TVector, SixRows>(p, a, i, t * tile, panel + ((long)t * terms * tile));
                 }
+            }
+
+            // Four or five rows left (a minibatch of 256 leaves four): one block of four, so their chains are
+            // interleaved too instead of each waiting out the FMA latency alone.
+            if (i + 4 <= height)
+            {
+                for (int t = 0; t < tiles; t++)
+                {
+                    RunBlock<TLanes, TVector, FourRows>(p, a, i, t * tile, panel + ((long)t * terms * tile));
+                }
+
+                i += 4;
             }
 
             for (; i < height; i++)
@@ -148,20 +160,23 @@ public static class WeightedRowSum
         }
     }
 
-    // Rows first..first+5 at columns c..c+2n from the tile's panel: 12 accumulators, each vector of a term loaded
-    // once for six FMAs.
-    private static unsafe void RunBlock<TLanes, TVector>(Pointers p, Arguments a, int first, int c, float* panel)
+    // Rows first..first+5 (or +3) at columns c..c+2n from the tile's panel: 12 (8) accumulators, each vector of a
+    // term loaded once for six (four) FMAs. TRows is a constant for the JIT: the four-row block's code has no
+    // trace of rows 4 and 5.
+    private static unsafe void RunBlock<TLanes, TVector, TRows>(Pointers p, Arguments a, int first, int c, float* panel)
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
+        where TRows : struct, IRowBlock
     {
+        bool six = TRows.Count == 6;
         int n = TLanes.Count, w = a.Width, k = a.Rows, r = a.FactorRows;
         float* s = p.Shared + ((long)first * w) + c;
         TVector a00 = TLanes.Load(s), a01 = TLanes.Load(s + n);
         TVector a10 = TLanes.Load(s + w), a11 = TLanes.Load(s + w + n);
         TVector a20 = TLanes.Load(s + (2 * w)), a21 = TLanes.Load(s + (2 * w) + n);
         TVector a30 = TLanes.Load(s + (3 * w)), a31 = TLanes.Load(s + (3 * w) + n);
-        TVector a40 = TLanes.Load(s + (4 * w)), a41 = TLanes.Load(s + (4 * w) + n);
-        TVector a50 = TLanes.Load(s + (5 * w)), a51 = TLanes.Load(s + (5 * w) + n);
+        TVector a40 = six ? TLanes.Load(s + (4 * w)) : default, a41 = six ? TLanes.Load(s + (4 * w) + n) : default;
+        TVector a50 = six ? TLanes.Load(s + (5 * w)) : default, a51 = six ? TLanes.Load(s + (5 * w) + n) : default;
 
         // The chain's terms in order: the selected rows of M weighted by w, then the rows of F weighted by v.
         float* m = panel;
@@ -185,12 +200,15 @@ public static class WeightedRowSum
                 x = TLanes.Broadcast(x3[u]);
                 a30 = TLanes.FusedMultiplyAdd(m0, x, a30);
                 a31 = TLanes.FusedMultiplyAdd(m1, x, a31);
-                x = TLanes.Broadcast(x4[u]);
-                a40 = TLanes.FusedMultiplyAdd(m0, x, a40);
-                a41 = TLanes.FusedMultiplyAdd(m1, x, a41);
-                x = TLanes.Broadcast(x5[u]);
-                a50 = TLanes.FusedMultiplyAdd(m0, x, a50);
-                a51 = TLanes.FusedMultiplyAdd(m1, x, a51);
+                if (six)
+                {
+                    x = TLanes.Broadcast(x4[u]);
+                    a40 = TLanes.FusedMultiplyAdd(m0, x, a40);
+                    a41 = TLanes.FusedMultiplyAdd(m1, x, a41);
+                    x = TLanes.Broadcast(x5[u]);
+                    a50 = TLanes.FusedMultiplyAdd(m0, x, a50);
+                    a51 = TLanes.FusedMultiplyAdd(m1, x, a51);
+                }
             }
         }
 
@@ -204,10 +222,13 @@ public static class WeightedRowSum
         Finish<TLanes, TVector>(a21, p, o + (2 * w) + n, c + n, inner, outer);
         Finish<TLanes, TVector>(a30, p, o + (3 * w), c, inner, outer);
         Finish<TLanes, TVector>(a31, p, o + (3 * w) + n, c + n, inner, outer);
-        Finish<TLanes, TVector>(a40, p, o + (4 * w), c, inner, outer);
-        Finish<TLanes, TVector>(a41, p, o + (4 * w) + n, c + n, inner, outer);
-        Finish<TLanes, TVector>(a50, p, o + (5 * w), c, inner, outer);
-        Finish<TLanes, TVector>(a51, p, o + (5 * w) + n, c + n, inner, outer);
+        if (six)
+        {
+            Finish<TLanes, TVector>(a40, p, o + (4 * w), c, inner, outer);
+            Finish<TLanes, TVector>(a41, p, o + (4 * w) + n, c + n, inner, outer);
+            Finish<TLanes, TVector>(a50, p, o + (5 * w), c, inner, outer);
+            Finish<TLanes, TVector>(a51, p, o + (5 * w) + n, c + n, inner, outer);
+        }
     }
 
     // One leftover row at columns c..c+2n from the tile's panel.
@@ -288,6 +309,22 @@ public static class WeightedRowSum
     {
         TVector sum = TLanes.Add(TLanes.DeadZone(acc, inner), TLanes.Load(p.Bias + c));
         TLanes.Store(TLanes.DeadZone(sum, outer), output);
+    }
+
+    // Rows per register block, as a type so each block size is its own specialisation.
+    private interface IRowBlock
+    {
+        static abstract int Count { get; }
+    }
+
+    private readonly struct SixRows : IRowBlock
+    {
+        public static int Count => 6;
+    }
+
+    private readonly struct FourRows : IRowBlock
+    {
+        public static int Count => 4;
     }
 
     private readonly record struct Arguments(int Width, int Rows, int FactorRows, float InputThreshold, float OutputThreshold)
