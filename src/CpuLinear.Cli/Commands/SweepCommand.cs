@@ -55,9 +55,9 @@ internal static class SweepCommand
         RunOutputs.CreateFolder(outDir, "--out");
         SweepFolder folder = SweepFolder.Open(outDir, plan, overwrite, Outputs, log);
         using DatasetSplits full = DatasetChoice.Load(plan.Settings.Dataset, dataDir, log);
-        using DatasetSplits data = plan.Settings.Limit is { } n
-            ? new DatasetSplits(full.Name, full.Train.First(n), full.Test.First(n))
-            : new DatasetSplits(full.Name, full.Train.First(full.Train.Count), full.Test.First(full.Test.Count));
+        // --limit: every cell and the ceiling train and measure on the same prefix of each split.
+        using DatasetSplits? prefix = plan.Settings.Limit is { } n ? new DatasetSplits(full.Name, full.Train.First(n), full.Test.First(n)) : null;
+        DatasetSplits data = prefix ?? full;
         string command = SweepOptions.Command(plan);
         console.WriteLine($"sweep of {plan.Grid.Count} cells on {data.Name} ({data.Train.Count} training and {data.Test.Count} test examples) in {folder.Path}");
         console.WriteLine($"  {command}");

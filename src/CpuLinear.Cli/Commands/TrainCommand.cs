@@ -74,6 +74,11 @@ internal static class TrainCommand
 
             SharedOptions.RejectIgnored(parse, "train --method bp (evolution strategies' options)", evolution.All);
             string gradientName = parse.GetValue(gradient)!;
+            if (gradientName == "all")
+            {
+                SharedOptions.RejectIgnored(parse, "--gradient all (the ceiling is one of its rows)", [noCeiling]);
+            }
+
             GradientMode[] modes = gradientName == "all"
                 ? [GradientMode.StraightThrough, GradientMode.PureLinear, GradientMode.FtzAware]
                 : [CheckpointNames.ParseGradient(gradientName) ?? throw new ArgumentException($"--gradient must be straight-through, pure-linear, ftz-aware or all; got '{gradientName}'.")];
@@ -100,7 +105,7 @@ internal static class TrainCommand
                 results.Add(Train(console, data, net, mode, run, $"bp-{CheckpointNames.Of(mode)}"));
             }
 
-            if (gradientName == "all" || !parse.GetValue(noCeiling))
+            if (!parse.GetValue(noCeiling))
             {
                 LinearCeilingReport ceiling = LinearCeilingReport.Measure(data, run.Seed, run.Engine, run.Limit);
                 console.WriteLine(ceiling.Line());

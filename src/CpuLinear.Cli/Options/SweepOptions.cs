@@ -4,7 +4,6 @@ using CpuLinear.Checkpoints;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Experiments;
-using CpuLinear.Networks;
 
 namespace CpuLinear.Cli.Options;
 

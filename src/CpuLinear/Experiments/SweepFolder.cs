@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using CpuLinear.Checkpoints;
 using CpuLinear.Evolution;
-using CpuLinear.Networks;
 
 namespace CpuLinear.Experiments;
 
