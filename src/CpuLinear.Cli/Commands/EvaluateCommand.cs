@@ -128,13 +128,15 @@ internal static class EvaluateCommand
 
             IAnsiConsole console = output ?? AnsiConsole.Console;
             var table = new Table()
-                .Title($"[bold]{Markup.Escape(Path.GetFileName(parse.GetValue(checkpoint)!))}[/]: {Markup.Escape(loaded.Parameters.Architecture.ToString())} on {Markup.Escape(datasetName)}, trained {Markup.Escape(loaded.Trainer)}/{Markup.Escape(loaded.Gradient ?? "-")}, step {loaded.Step}, run under {semanticsName} ({(fast ? $"fused executor on {Markup.Escape(compute!.DeviceDescription)}" : "literal float32 program")})")
+                .Title($"[bold]{Markup.Escape(Path.GetFileName(parse.GetValue(checkpoint)!))}[/]: {Markup.Escape(loaded.Parameters.Architecture.ToString())}, trained {Markup.Escape(loaded.Trainer)}/{Markup.Escape(loaded.Gradient ?? "-")}, step {loaded.Step}, run under {semanticsName} ({(fast ? $"fused executor on {Markup.Escape(compute!.DeviceDescription)}" : "literal float32 program")})")
                 .AddColumns("Split", "Examples", "Accuracy", "Loss");
             foreach ((string split, EvaluationResult r) in new[] { ("train", train), ("test", test) })
             {
                 table.AddRow(split, r.Count.ToString(CultureInfo.InvariantCulture), r.Accuracy.ToString("P2", CultureInfo.InvariantCulture), r.Loss.ToString("F4", CultureInfo.InvariantCulture));
             }
 
+            // A line of its own rather than in the title, which wraps to the table's width.
+            console.WriteLine($"{Path.GetFileName(path)}: {net} measured on {datasetName} ({data.Train.Features} features, {data.Train.ClassCount} classes)");
             console.Write(table);
             if (!parse.GetValue(noCeiling))
             {
