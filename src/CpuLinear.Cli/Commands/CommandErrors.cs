@@ -9,7 +9,7 @@ namespace CpuLinear.Cli.Commands;
 /// as command-line tools conventionally have them: 2 for a usage error (an unknown option or command, a value
 /// that does not parse, a bad option value: every <see cref="ArgumentException"/> the commands throw), 1 for a
 /// failure at run time (missing data, bad checkpoint files, a folder that cannot be written, a missing GPU, a
-/// problem too large for the device).
+/// problem too large for the device, a run interrupted before it finished).
 /// </summary>
 internal static class CommandErrors
 {
@@ -41,7 +41,8 @@ internal static class CommandErrors
             (errors ?? Console.Error).WriteLine($"error: {ex.Message}");
             return Usage;
         }
-        catch (Exception ex) when (ex is DatasetUnavailableException or IOException or UnauthorizedAccessException or NotSupportedException or DeviceMemoryExceededException)
+        catch (Exception ex) when (ex is DatasetUnavailableException or IOException or UnauthorizedAccessException or NotSupportedException or DeviceMemoryExceededException
+            or OperationCanceledException)
         {
             (errors ?? Console.Error).WriteLine($"error: {ex.Message}");
             return Failure;

@@ -13,7 +13,10 @@ using Spectre.Console;
 
 namespace CpuLinear.Cli.Commands;
 
-/// <summary>`cpulinear evaluate CHECKPOINT [--semantics ...]`: accuracy and loss of a checkpoint on MNIST.</summary>
+/// <summary>
+/// `cpulinear evaluate CHECKPOINT [--semantics ...] [--dataset ...]`: accuracy and loss of a checkpoint on its dataset
+/// (the one it records, else MNIST), with that dataset's converged linear ceiling beside them.
+/// </summary>
 internal static class EvaluateCommand
 {
     /// <summary>Builds the command; tests pass their own console and error writer.</summary>
@@ -46,6 +49,9 @@ internal static class EvaluateCommand
             HelpName = "FILE.png",
         };
         Option<bool> overwrite = OutputFiles.CreateOverwriteOption("the --histogram files");
+        Option<string?> dataset = DatasetChoice.Option(
+            $"Default: the dataset the checkpoint records (checkpoints written before they recorded one: {DatasetChoice.Default}). A dataset whose features or classes do not fit the network is refused.");
+        Option<bool> noCeiling = TrainCommand.NoCeilingOption();
 
         var command = new Command("evaluate", "Print train and test accuracy and loss of a checkpoint under a float semantics.");
         command.Arguments.Add(checkpoint);
@@ -58,6 +64,8 @@ internal static class EvaluateCommand
         command.Options.Add(deadZones);
         command.Options.Add(histogram);
         command.Options.Add(overwrite);
+        command.Options.Add(dataset);
+        command.Options.Add(noCeiling);
         command.SetAction(parse => CommandErrors.Run(errors, () =>
         {
             string semanticsName = parse.GetValue(semantics)!;
@@ -91,16 +99,32 @@ internal static class EvaluateCommand
 
             using IComputeBackend? compute = fast ? ComputeBackends.Create(backendKind, engine) : null;
             IForwardExecutor executor = compute ?? EvaluationExecutors.Reference(chosen, engine);
-            Checkpoint loaded = CheckpointFiles.Read(parse.GetValue(checkpoint)!, errors ?? Console.Error);
-            using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = parse.GetValue(dataDir), Log = errors ?? Console.Error });
+            // Checked before the data is read: a typo in --dataset is a usage error whatever the checkpoint.
+            _ = DatasetChoice.Name(parse, dataset);
             int? first = parse.GetValue(limit);
             if (first < 1)
             {
                 throw new ArgumentException($"--limit must be at least 1; got {first}.");
             }
 
-            EvaluationResult train = Evaluation.Run(executor, loaded.Parameters, mnist.Train, first);
-            EvaluationResult test = Evaluation.Run(executor, loaded.Parameters, mnist.Test, first);
+            string path = parse.GetValue(checkpoint)!;
+            Checkpoint loaded = CheckpointFiles.Read(path, errors ?? Console.Error);
+            string? recorded = DatasetChoice.Recorded(loaded, path);
+            string datasetName = DatasetChoice.Name(parse, dataset, recorded);
+            using DatasetSplits data = DatasetChoice.Load(datasetName, parse.GetValue(dataDir), errors ?? Console.Error);
+            NetworkArchitecture net = loaded.Parameters.Architecture;
+            if (net.Inputs != data.Train.Features || net.Outputs != data.Train.ClassCount)
+            {
+                throw new ArgumentException(Mismatch(path, net, data, recorded));
+            }
+
+            if (recorded is not null && recorded != datasetName)
+            {
+                (errors ?? Console.Error).WriteLine($"note: '{path}' was trained on {recorded}; measuring it on {datasetName} as --dataset asks.");
+            }
+
+            EvaluationResult train = Evaluation.Run(executor, loaded.Parameters, data.Train, first);
+            EvaluationResult test = Evaluation.Run(executor, loaded.Parameters, data.Test, first);
 
             IAnsiConsole console = output ?? AnsiConsole.Console;
             var table = new Table()
@@ -111,15 +135,23 @@ internal static class EvaluateCommand
                 table.AddRow(split, r.Count.ToString(CultureInfo.InvariantCulture), r.Accuracy.ToString("P2", CultureInfo.InvariantCulture), r.Loss.ToString("F4", CultureInfo.InvariantCulture));
             }
 
+            // A line of its own rather than in the title, which wraps to the table's width.
+            console.WriteLine($"{Path.GetFileName(path)}: {net} measured on {datasetName} ({data.Train.Features} features, {data.Train.ClassCount} classes)");
             console.Write(table);
+            if (!parse.GetValue(noCeiling))
+            {
+                // Seeded as the run that wrote the checkpoint, so train and evaluate report the same ceiling.
+                console.WriteLine(LinearCeilingReport.Measure(data, loaded.Seed, engine, first).Line());
+            }
+
             if (parse.GetValue(deadZones))
             {
-                console.Write(DeadZoneTable(FlushStatistics.Measure(loaded.Parameters, mnist.Test, first, engine)));
+                console.Write(DeadZoneTable(FlushStatistics.Measure(loaded.Parameters, data.Test, first, engine)));
             }
 
             if (figure is not null)
             {
-                IReadOnlyList<LayerPreActivationHistogram> layers = PreActivationHistogram.Measure(loaded.Parameters, mnist.Test, first, engine);
+                IReadOnlyList<LayerPreActivationHistogram> layers = PreActivationHistogram.Measure(loaded.Parameters, data.Test, first, engine);
                 string title = $"{Path.GetFileName(parse.GetValue(checkpoint)!)}: |v| entering the dead zone, {layers[0].Examples} test examples";
                 OutputFiles.Write(PreActivationFigure.CsvPath(figure), PreActivationFigure.Csv(layers));
                 OutputFiles.Write(figure, PreActivationFigure.Png(layers, title));
@@ -132,6 +164,16 @@ internal static class EvaluateCommand
         }));
         return command;
     }
+
+    /// <summary>
+    /// Why <paramref name="path"/>'s network cannot run on <paramref name="data"/>: its input and class widths against
+    /// the data's, and which dataset the checkpoint names (or that it names none).
+    /// </summary>
+    internal static string Mismatch(string path, NetworkArchitecture net, DatasetSplits data, string? recorded = null) =>
+        $"'{path}' holds a {net} network: {net.Inputs} inputs and {net.Outputs} classes, but {data.Name} has {data.Train.Features} features and {data.Train.ClassCount} classes; " +
+        (recorded is null
+            ? $"the checkpoint names no dataset, so pass the one it was trained on with --dataset ({DatasetChoice.Names})."
+            : $"it was trained on {recorded}: pass --dataset {recorded}, or drop --dataset.");
 
     private static Table DeadZoneTable(IReadOnlyList<LayerFlushStatistics> layers)
     {

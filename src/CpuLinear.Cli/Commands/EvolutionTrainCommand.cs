@@ -15,12 +15,15 @@ using Spectre.Console;
 
 namespace CpuLinear.Cli.Commands;
 
-/// <summary><c>cpulinear train --method es</c>: ES on MNIST with the blog's network, resumable.</summary>
+/// <summary><c>cpulinear train --method es</c>: ES on a dataset's network (default: the blog's, on MNIST), resumable.</summary>
 internal static class EvolutionTrainCommand
 {
+    /// <summary>The options that choose the data and shape the network, and whether to measure the linear ceiling.</summary>
+    public sealed record Network(Option<string?> Dataset, Option<string?> Hidden, Option<int> ScaleExponent, bool Ceiling);
+
     public static void Run(
         IAnsiConsole console, ParseResult parse, EvolutionOptions options, ulong seed, EngineSettings engine, string outDir, string? dataDir, int? limit, TextWriter log,
-        bool overwrite = false)
+        bool overwrite, Network network)
     {
         string? gateways = parse.GetValue(options.Cluster);
         if (gateways is null)
@@ -32,39 +35,68 @@ internal static class EvolutionTrainCommand
             SharedOptions.RejectIgnored(parse, "train --method es --cluster (the workers evaluate on their CPU engines)", [options.Backend]);
         }
 
-        using ClusterConnection? cluster = gateways is null
-            ? null
-            : ClusterConnection.Open(gateways, parse.GetValue(options.ClusterId)!, SharedOptions.Secret(parse, options.ClusterSecret), "mnist", engine, log);
-        using IPopulationEvaluator? local = cluster is null ? EvolutionOptions.CreateEvaluator(parse.GetValue(options.Backend)!, engine) : null;
-        IPopulationEvaluator backend = cluster?.Evaluator ?? local!;
-        EvolutionTrainer trainer;
         string? resume = parse.GetValue(options.Resume);
         if (resume is not null && overwrite)
         {
             throw new ArgumentException("--resume continues a run and --overwrite replaces one: give one of them.");
         }
 
-        string name = "es";
-        double elapsedBefore = 0;
+        // A resumed run continues on its own data with its own network: the checkpoint says which.
+        Checkpoint? saved = null;
+        string dataset;
         if (resume is not null)
         {
-            Checkpoint saved = CheckpointFiles.Read(resume, log);
+            SharedOptions.RejectIgnored(parse, "train --method es --resume (the checkpoint fixes the network)", [network.Hidden, network.ScaleExponent]);
+            saved = CheckpointFiles.Read(resume, log);
+            string? recorded = DatasetChoice.Recorded(saved, resume);
+            dataset = DatasetChoice.Name(parse, network.Dataset, recorded);
+            if (recorded is not null && dataset != recorded)
+            {
+                throw new ArgumentException($"--dataset {dataset}: '{resume}' was trained on {recorded}, and a resumed run continues on its own data; drop --dataset.");
+            }
+        }
+        else
+        {
+            dataset = DatasetChoice.Name(parse, network.Dataset);
+        }
+
+        using ClusterConnection? cluster = gateways is null
+            ? null
+            : ClusterConnection.Open(gateways, parse.GetValue(options.ClusterId)!, SharedOptions.Secret(parse, options.ClusterSecret), dataset, engine, log);
+        using IPopulationEvaluator? local = cluster is null ? EvolutionOptions.CreateEvaluator(parse.GetValue(options.Backend)!, engine) : null;
+        IPopulationEvaluator backend = cluster?.Evaluator ?? local!;
+        // The network's inputs and classes come from the data, so it is loaded before the run claims its folder.
+        using DatasetSplits data = DatasetChoice.Load(dataset, dataDir, log);
+        EvolutionTrainer trainer;
+        string name = "es";
+        double elapsedBefore = 0;
+        if (saved is not null)
+        {
+            if (data.Train.Features != saved.Parameters.Architecture.Inputs || data.Train.ClassCount != saved.Parameters.Architecture.Outputs)
+            {
+                throw new ArgumentException(EvaluateCommand.Mismatch(resume!, saved.Parameters.Architecture, data));
+            }
+
             trainer = EvolutionCheckpoint.Resume(saved, engine, backend);
             elapsedBefore = EvolutionCheckpoint.ElapsedSecondsOf(saved);
-            name = Path.GetFileNameWithoutExtension(resume);
-            outDir = Path.GetDirectoryName(Path.GetFullPath(resume))!;
+            name = Path.GetFileNameWithoutExtension(resume!);
+            outDir = Path.GetDirectoryName(Path.GetFullPath(resume!))!;
             console.MarkupLineInterpolated($"resuming [blue]{resume}[/] at generation {trainer.Generation}/{trainer.Settings.Generations}");
         }
         else
         {
-            EvolutionSettings settings = options.Read(parse, seed);
+            EvolutionSettings settings = options.Read(parse, seed, DatasetDefaults.For(dataset).Evolution);
+            (IReadOnlyList<int> hidden, int scale) = DatasetChoice.Shape(parse, network.Hidden, network.ScaleExponent, dataset);
+            NetworkArchitecture net = DatasetChoice.Network(data, hidden, scale);
             string? init = parse.GetValue(options.Init);
             NetworkParameters parameters = init is null
-                ? NetworkParameters.Initialize(NetworkArchitecture.Default, seed)
+                ? NetworkParameters.Initialize(net, seed)
                 : CheckpointFiles.Read(init, log).Parameters;
-            if (parameters.Architecture != NetworkArchitecture.Default)
+            if (parameters.Architecture != net)
             {
-                throw new ArgumentException($"--init must hold the blog's network {NetworkArchitecture.Default}; {init} holds {parameters.Architecture}.");
+                throw new ArgumentException(net == NetworkArchitecture.Default
+                    ? $"--init must hold the blog's network {NetworkArchitecture.Default}; {init} holds {parameters.Architecture}."
+                    : $"--init must hold the network {net} that {dataset} and --hidden/--scale-exponent give; {init} holds {parameters.Architecture}.");
             }
 
             trainer = new EvolutionTrainer(parameters, settings, engine, backend);
@@ -73,13 +105,14 @@ internal static class EvolutionTrainCommand
 
         ClusterConnection.AttachIfCluster(trainer);
         EvolutionSettings s = trainer.Settings;
-        console.MarkupLineInterpolated($"[bold]{name}[/]: {NetworkArchitecture.Default}, OpenAI-ES, {2 * s.PopulationPairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}{(s.FirstLayerUnits > 0 ? $", {s.FirstLayerUnits} first-layer units per pair" : "")}{(s.LaterLayerPairs > 0 ? $", {s.LaterLayerPairs} later-layer pairs" : "")}, σ {s.SigmaInitial}→{s.SigmaFinal}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}{(s.FixedWeightRms ? ", hidden weights held at their initial RMS" : "")}, seed {s.Seed}; population on {trainer.Evaluator.Description}");
+        console.MarkupLineInterpolated($"[bold]{name}[/]: {trainer.Parameters.Architecture} on {dataset}, OpenAI-ES, {2 * s.PopulationPairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}{(s.FirstLayerUnits > 0 ? $", {s.FirstLayerUnits} first-layer units per pair" : "")}{(s.LaterLayerPairs > 0 ? $", {s.LaterLayerPairs} later-layer pairs" : "")}, σ {s.SigmaInitial}→{s.SigmaFinal}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}{(s.FixedWeightRms ? ", hidden weights held at their initial RMS" : "")}, seed {s.Seed}; population on {trainer.Evaluator.Description}");
         double? minutes = parse.GetValue(options.TimeLimit);
         var session = new EvolutionSessionOptions(
             name, outDir, parse.GetValue(options.Metrics) ?? Path.Combine(outDir, name + ".metrics.jsonl"),
             TimeLimit: minutes is { } m ? TimeSpan.FromMinutes(m) : null, EvaluationLimit: limit)
         {
             Status = cluster is null ? null : cluster.Status,
+            Dataset = dataset,
         };
         if (resume is null)
         {
@@ -87,17 +120,20 @@ internal static class EvolutionTrainCommand
             RunOutputs.Claim(outDir, [session.CheckpointPath, session.MetricsPath!], overwrite, resume: session.CheckpointPath, log);
         }
 
-        using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = dataDir, Log = log });
-        EvolutionSessionResult result = EvolutionSession.Run(console, mnist, trainer, session, [0.925, 0.95, 0.967], elapsedBefore);
+        EvolutionSessionResult result = EvolutionSession.Run(console, data, trainer, session, [0.925, 0.95, 0.967], elapsedBefore);
 
         IForwardExecutor literal = EvaluationExecutors.Reference(FloatSemantics.FtzElementwise, engine);
         IForwardExecutor ieee = EvaluationExecutors.Reference(FloatSemantics.Ieee, engine);
         // --limit caps the final literal evaluation (quick runs and tests); ES itself samples the whole train split.
-        EvaluationResult train = Evaluation.Run(literal, trainer.Parameters, mnist.Train, limit);
-        EvaluationResult test = Evaluation.Run(literal, trainer.Parameters, mnist.Test, limit);
-        EvaluationResult ieeeTest = Evaluation.Run(ieee, trainer.Parameters, mnist.Test, limit);
+        EvaluationResult train = Evaluation.Run(literal, trainer.Parameters, data.Train, limit);
+        EvaluationResult test = Evaluation.Run(literal, trainer.Parameters, data.Test, limit);
+        EvaluationResult ieeeTest = Evaluation.Run(ieee, trainer.Parameters, data.Test, limit);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{name} (literal) after generation {trainer.Generation}: ftz-elementwise train {train.Accuracy:P2} test {test.Accuracy:P2}; ieee test {ieeeTest.Accuracy:P2}; {result.Seconds:F0} s").Replace("\u00A0", " ", StringComparison.Ordinal));
         console.MarkupLineInterpolated($"checkpoint: [blue]{result.CheckpointPath}[/]");
+        if (network.Ceiling)
+        {
+            console.WriteLine(LinearCeilingReport.Measure(data, trainer.Settings.Seed, engine, limit).Line());
+        }
     }
 }

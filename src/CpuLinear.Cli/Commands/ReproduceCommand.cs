@@ -45,7 +45,9 @@ public static class ReproduceCommand
         Option<string?> cluster = SharedOptions.Cluster();
         Option<string> clusterId = SharedOptions.ClusterId();
         Option<string?> clusterSecret = SharedOptions.ClusterSecret();
-        foreach (Option option in new Option[] { quick, outDir, seed, threads, dataDir, esMinutes, esTimeLimit, backend, overwrite, cluster, clusterId, clusterSecret })
+        Option<string?> dataset = DatasetChoice.Option(
+            $"Default: {DatasetChoice.Default}. fashion-mnist runs the same pipeline and network; xor, circles and parityN a 16,16 network, {DatasetDefaults.SyntheticEpochs} backprop epochs and the small ES of --dataset's defaults (see train --help).");
+        foreach (Option option in new Option[] { quick, outDir, seed, threads, dataDir, esMinutes, esTimeLimit, backend, overwrite, cluster, clusterId, clusterSecret, dataset })
         {
             command.Options.Add(option);
         }
@@ -67,6 +69,7 @@ public static class ReproduceCommand
             }
 
             EngineSettings engine = SharedOptions.Engine(parse, threads);
+            string datasetName = DatasetChoice.Name(parse, dataset);
             string? gateways = parse.GetValue(cluster);
             if (gateways is not null)
             {
@@ -75,11 +78,11 @@ public static class ReproduceCommand
 
             using ClusterConnection? connection = gateways is null
                 ? null
-                : ClusterConnection.Open(gateways, parse.GetValue(clusterId)!, SharedOptions.Secret(parse, clusterSecret), "mnist", engine, errors ?? Console.Error);
+                : ClusterConnection.Open(gateways, parse.GetValue(clusterId)!, SharedOptions.Secret(parse, clusterSecret), datasetName, engine, errors ?? Console.Error);
             using IPopulationEvaluator? local = connection is null ? EvolutionOptions.CreateEvaluator(parse.GetValue(backend)!, engine) : null;
             IPopulationEvaluator population = connection?.Evaluator ?? local!;
             Run(output ?? AnsiConsole.Console, errors ?? Console.Error, isQuick, parse.GetValue(outDir)!, parse.GetValue(seed),
-                engine, population, parse.GetValue(dataDir), minutes, cap, parse.GetValue(overwrite), connection is null ? null : connection.Status);
+                engine, population, parse.GetValue(dataDir), minutes, cap, parse.GetValue(overwrite), connection is null ? null : connection.Status, datasetName);
         }));
         return command;
     }
@@ -90,8 +93,15 @@ public static class ReproduceCommand
     /// 2600-generation schedule (about 20 minutes here) ends where 7000 generations did. A compute backend
     /// evaluates dense members only, so it gets the library's dense defaults (256 pairs).
     /// </summary>
-    internal static EvolutionSettings RandomStart(bool quick, ulong seed, bool onCpuEngine, double? minutes = null)
+    internal static EvolutionSettings RandomStart(bool quick, ulong seed, bool onCpuEngine, double? minutes = null, string dataset = DatasetChoice.Default)
     {
+        if (Datasets.IsSynthetic(dataset))
+        {
+            // A few features and a 16,16 network: the toy tasks' settings, which solve them in seconds (one length for --quick too).
+            EvolutionSettings toy = DatasetDefaults.Synthetic.Evolution with { Seed = seed };
+            return minutes is { } length ? toy with { Generations = ScaledGenerations(length) } : toy;
+        }
+
         if (minutes is { } m)
         {
             EvolutionSettings standard = RandomStart(quick, seed, onCpuEngine);
@@ -156,62 +166,69 @@ public static class ReproduceCommand
 
     private static void Run(
         IAnsiConsole console, TextWriter log, bool quick, string outDir, ulong seed, EngineSettings engine, IPopulationEvaluator population, string? dataDir, double? esMinutes,
-        double? esTimeLimit, bool overwrite, Func<string>? clusterStatus)
+        double? esTimeLimit, bool overwrite, Func<string>? clusterStatus, string dataset)
     {
         var total = Stopwatch.StartNew();
         RunOutputs.Claim(outDir, OutputFiles, overwrite, resume: null, log);
         string checkpoints = Path.Combine(outDir, "checkpoints");
-        using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = dataDir, Log = log });
+        using DatasetSplits data = DatasetChoice.Load(dataset, dataDir, log);
+        DatasetDefaults defaults = DatasetDefaults.For(dataset);
+        // The blog's network on the image datasets (784-512-512-10, s = 2^125); the synthetic tasks' small one.
+        NetworkArchitecture net = DatasetChoice.Network(data, defaults.Hidden, NetworkArchitecture.Default.ScaleExponent);
+        bool blog = dataset == DatasetChoice.Default;
         IForwardExecutor literal = EvaluationExecutors.Reference(FloatSemantics.FtzElementwise, engine);
         IForwardExecutor ieee = EvaluationExecutors.Reference(FloatSemantics.Ieee, engine);
         var rows = new List<Row>();
 
         // 1. The best linear classifier: softmax regression trained to convergence, the ceiling any linear map reaches.
         var clock = Stopwatch.StartNew();
-        LinearCeilingResult ceiling = LinearCeiling.Train(mnist.Train, NetworkArchitecture.Default.Outputs, seed, engine);
-        var linearTrain = Evaluation.Run(ceiling.Executor, ceiling.Parameters, mnist.Train);
-        var linearTest = Evaluation.Run(ceiling.Executor, ceiling.Parameters, mnist.Test);
+        LinearCeilingResult ceiling = LinearCeiling.Train(data.Train, net.Outputs, seed, engine);
+        var linearTrain = Evaluation.Run(ceiling.Executor, ceiling.Parameters, data.Train);
+        var linearTest = Evaluation.Run(ceiling.Executor, ceiling.Parameters, data.Test);
         console.WriteLine(string.Create(Invariant,
             $"linear classifier: {ceiling.Epochs} epochs to convergence (train loss {ceiling.TrainLoss:F4}{(ceiling.Converged ? "" : ", epoch bound reached")}) in {clock.Elapsed.TotalSeconds:F0} s; test {linearTest.Accuracy:P2}"));
-        rows.Add(new Row($"best linear classifier (softmax regression, converged in {ceiling.Epochs} epochs)", "~92–93%", linearTrain.Accuracy, linearTest.Accuracy, null, null, "float32"));
+        rows.Add(new Row($"best linear classifier (softmax regression, converged in {ceiling.Epochs} epochs)", blog ? "~92–93%" : "—", linearTrain.Accuracy, linearTest.Accuracy, null, null, "float32"));
 
         // 2. Backprop as the blog did it: straight-through, blind to the flush.
-        int bpEpochs = quick ? 2 : TrainCommand.DefaultEpochs;
-        var blind = NetworkParameters.Initialize(NetworkArchitecture.Default, seed);
-        Backprop(console, mnist, blind, GradientMode.StraightThrough, bpEpochs, seed, engine, "backprop (straight-through)");
-        rows.Add(Measure("backprop (straight-through, the blog's)", "94% / 92%", blind, mnist, literal, ieee));
+        int bpEpochs = quick ? Math.Max(2, defaults.Epochs / 4) : defaults.Epochs;
+        var blind = NetworkParameters.Initialize(net, seed);
+        Backprop(console, data, blind, GradientMode.StraightThrough, bpEpochs, defaults.LearningRate, seed, engine, "backprop (straight-through)");
+        rows.Add(Measure("backprop (straight-through, the blog's)", blog ? "94% / 92%" : "—", blind, data, literal, ieee));
         SafetensorsCheckpoint.Write(Path.Combine(checkpoints, "bp-straight-through.safetensors"),
-            new Checkpoint(blind, FloatSemantics.FtzElementwise, "bp", "straight-through", seed, bpEpochs));
+            new Checkpoint(blind, FloatSemantics.FtzElementwise, "bp", "straight-through", seed, bpEpochs)
+            {
+                Extra = new Dictionary<string, string> { [CheckpointNames.DatasetKey] = dataset },
+            });
 
         // 3. ES from a random start: the blog's experiment.
         var runs = new List<(string Name, IReadOnlyList<GenerationMetrics> Metrics)>();
         var random = new EvolutionTrainer(
-            NetworkParameters.Initialize(NetworkArchitecture.Default, seed), RandomStart(quick, seed, onCpuEngine: population.Supports(MemberKind.UnitSubset), esMinutes), engine, population);
+            NetworkParameters.Initialize(net, seed), RandomStart(quick, seed, onCpuEngine: population.Supports(MemberKind.UnitSubset), esMinutes, dataset), engine, population);
         ClusterConnection.AttachIfCluster(random);
-        EvolutionSessionResult esRandom = EvolutionSession.Run(console, mnist, random,
+        EvolutionSessionResult esRandom = EvolutionSession.Run(console, data, random,
             new EvolutionSessionOptions("es-random-start", checkpoints, Path.Combine(outDir, "es-random-start.metrics.jsonl"),
-                TimeLimit: esTimeLimit is { } m ? TimeSpan.FromMinutes(m) : null) { Status = clusterStatus },
+                TimeLimit: esTimeLimit is { } m ? TimeSpan.FromMinutes(m) : null) { Status = clusterStatus, Dataset = dataset },
             [linearTest.Accuracy, 0.95, 0.967]);
         runs.Add(("ES, random start", esRandom.Metrics));
-        rows.Add(Measure($"ES, random start ({random.Generation} generations, {esRandom.Seconds:F0} s)", "> 99% / 96.7%", random.Parameters, mnist, literal, ieee));
+        rows.Add(Measure($"ES, random start ({random.Generation} generations, {esRandom.Seconds:F0} s)", blog ? "> 99% / 96.7%" : "—", random.Parameters, data, literal, ieee));
 
         // 4. ES from the FTZ-aware backprop solution (a second, labelled result: not the blog's experiment).
-        var aware = NetworkParameters.Initialize(NetworkArchitecture.Default, seed);
-        Backprop(console, mnist, aware, GradientMode.FtzAware, bpEpochs, seed, engine, "backprop (FTZ-aware)");
-        rows.Add(Measure("backprop (FTZ-aware, true dead-zone derivative)", "—", aware, mnist, literal, ieee));
+        var aware = NetworkParameters.Initialize(net, seed);
+        Backprop(console, data, aware, GradientMode.FtzAware, bpEpochs, defaults.LearningRate, seed, engine, "backprop (FTZ-aware)");
+        rows.Add(Measure("backprop (FTZ-aware, true dead-zone derivative)", "—", aware, data, literal, ieee));
         var tuned = new EvolutionTrainer(aware.Clone(), FromBackprop(quick, seed), engine, population);
         ClusterConnection.AttachIfCluster(tuned);
-        EvolutionSessionResult esTuned = EvolutionSession.Run(console, mnist, tuned,
-            new EvolutionSessionOptions("es-from-ftz-aware-bp", checkpoints, Path.Combine(outDir, "es-from-ftz-aware-bp.metrics.jsonl")) { Status = clusterStatus },
+        EvolutionSessionResult esTuned = EvolutionSession.Run(console, data, tuned,
+            new EvolutionSessionOptions("es-from-ftz-aware-bp", checkpoints, Path.Combine(outDir, "es-from-ftz-aware-bp.metrics.jsonl")) { Status = clusterStatus, Dataset = dataset },
             [0.967]);
         runs.Add(("ES from FTZ-aware backprop", esTuned.Metrics));
-        rows.Add(Measure($"ES from FTZ-aware backprop ({tuned.Generation} generations, {esTuned.Seconds:F0} s)", "—", tuned.Parameters, mnist, literal, ieee));
+        rows.Add(Measure($"ES from FTZ-aware backprop ({tuned.Generation} generations, {esTuned.Seconds:F0} s)", "—", tuned.Parameters, data, literal, ieee));
 
         RunPlots.Loss(Path.Combine(outDir, "plots", "es-loss.png"), runs);
         RunPlots.Accuracy(Path.Combine(outDir, "plots", "es-accuracy.png"), runs, linearTest.Accuracy);
-        RunPlots.EffectiveActivation(Path.Combine(outDir, "plots", "effective-activation.png"), NetworkArchitecture.Default);
+        RunPlots.EffectiveActivation(Path.Combine(outDir, "plots", "effective-activation.png"), net);
 
-        string table = Table(rows, esRandom, linearTest.Accuracy, total.Elapsed.TotalSeconds, quick);
+        string table = Table(rows, esRandom, linearTest.Accuracy, total.Elapsed.TotalSeconds, quick, blog ? null : dataset);
         File.WriteAllText(Path.Combine(outDir, "table.md"), table, new UTF8Encoding(false));
         Render(console, rows);
         console.WriteLine(TimeToAccuracy(esRandom, linearTest.Accuracy));
@@ -222,10 +239,11 @@ public static class ReproduceCommand
         console.MarkupLineInterpolated($"wall time {total.Elapsed.TotalMinutes:F1} min; table, metrics, plots and checkpoints in [blue]{outDir}[/]");
     }
 
-    private static BackpropTrainer Backprop(IAnsiConsole console, DatasetSplits data, NetworkParameters parameters, GradientMode mode, int epochs, ulong seed, EngineSettings engine, string name)
+    private static BackpropTrainer Backprop(
+        IAnsiConsole console, DatasetSplits data, NetworkParameters parameters, GradientMode mode, int epochs, float learningRate, ulong seed, EngineSettings engine, string name)
     {
         var trainer = new BackpropTrainer(parameters, mode, engine);
-        LearningRateSchedule schedule = LearningRateSchedule.HalfThenDecay(1e-3f, epochs);
+        LearningRateSchedule schedule = LearningRateSchedule.HalfThenDecay(learningRate, epochs);
         var clock = Stopwatch.StartNew();
         for (int epoch = 0; epoch < epochs; epoch++)
         {
@@ -253,10 +271,10 @@ public static class ReproduceCommand
         console.Write(table);
     }
 
-    private static string Table(List<Row> rows, EvolutionSessionResult es, double ceiling, double seconds, bool quick)
+    private static string Table(List<Row> rows, EvolutionSessionResult es, double ceiling, double seconds, bool quick, string? dataset)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"# cpulinear reproduce{(quick ? " --quick" : "")}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"# cpulinear reproduce{(quick ? " --quick" : "")}{(dataset is null ? "" : " --dataset " + dataset)}");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Wall time {seconds / 60:F1} min on {Environment.ProcessorCount} cores. Accuracies from the literal float32 program.");
         text.AppendLine();

@@ -13,11 +13,14 @@ using Spectre.Console;
 
 namespace CpuLinear.Cli.Commands;
 
-/// <summary>`cpulinear train --method bp ...`: backprop on the dead-zone network, checkpoints, per-epoch figures.</summary>
+/// <summary>
+/// `cpulinear train --method bp ...`: backprop on the dead-zone network of a dataset, checkpoints, per-epoch figures,
+/// and the dataset's converged linear ceiling beside the result.
+/// </summary>
 internal static class TrainCommand
 {
-    /// <summary>Default epochs: the FTZ-aware reference schedule (docs/science.md §6 and §9), well under a minute per gradient mode on 2 cores.</summary>
-    public const int DefaultEpochs = 8;
+    /// <summary>Default epochs on MNIST: the FTZ-aware reference schedule (docs/science.md §6 and §9), well under a minute per gradient mode on 2 cores.</summary>
+    public const int DefaultEpochs = DatasetDefaults.ImageEpochs;
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
@@ -30,20 +33,24 @@ internal static class TrainCommand
             Description = "bp: straight-through (the blog's), pure-linear, ftz-aware, or all (the three plus the linear-classifier ceiling).",
             DefaultValueFactory = _ => "straight-through",
         };
-        var epochs = new Option<int>("--epochs") { Description = "bp: passes over the training set.", DefaultValueFactory = _ => DefaultEpochs };
+        var epochs = new Option<int>("--epochs") { Description = $"bp: passes over the training set (xor, circles, parityN: {DatasetDefaults.SyntheticEpochs}).", DefaultValueFactory = _ => DefaultEpochs };
         var batch = new Option<int>("--batch") { Description = "bp: minibatch size (es: --es-batch).", DefaultValueFactory = _ => 128 };
-        var lr = new Option<float>("--lr") { Description = "bp: Adam learning rate for the first half of the epochs; ×0.3 after.", DefaultValueFactory = _ => 1e-3f };
+        var lr = new Option<float>("--lr") { Description = $"bp: Adam learning rate for the first half of the epochs; ×0.3 after (xor, circles, parityN: {DatasetDefaults.Synthetic.LearningRate}).", DefaultValueFactory = _ => DatasetDefaults.Images.LearningRate };
         Option<ulong> seed = SharedOptions.Seed("Seed of initialisation, minibatch order and (es) noise.");
         Option<int> threads = SharedOptions.Threads();
         var outDir = new Option<string>("--out") { Description = "Folder for the checkpoints.", DefaultValueFactory = _ => "checkpoints" };
         Option<string?> dataDir = SharedOptions.DataDirectory();
-        var limit = new Option<int?>("--limit") { Description = "bp: train and measure on the first N training and N test examples; es: evaluate the first N of each split at the end (quick runs)." };
+        var limit = new Option<int?>("--limit") { Description = "bp: train and measure on the first N training and N test examples; es: evaluate the first N of each split at the end (quick runs). The linear ceiling is then trained on the first N training examples." };
         Option<bool> overwrite = RunOutputs.CreateOverwriteOption();
+        Option<string?> dataset = DatasetChoice.Option($"Default: {DatasetChoice.Default} (--resume: the checkpoint's). {DatasetDefaults.Help}");
+        Option<string?> hidden = DatasetChoice.Hidden();
+        Option<int> scale = DatasetChoice.ScaleExponent();
+        Option<bool> noCeiling = NoCeilingOption();
 
         var evolution = new EvolutionOptions();
-        var command = new Command("train", "Train the 784-512-512-10 network on MNIST and write safetensors checkpoints.");
+        var command = new Command("train", "Train a deep linear network (default: 784-512-512-10 on MNIST) and write safetensors checkpoints.");
         evolution.AddTo(command);
-        foreach (Option option in new Option[] { method, gradient, epochs, batch, lr, seed, threads, outDir, dataDir, limit, overwrite })
+        foreach (Option option in new Option[] { method, gradient, epochs, batch, lr, seed, threads, outDir, dataDir, limit, overwrite, dataset, hidden, scale, noCeiling })
         {
             command.Options.Add(option);
         }
@@ -55,8 +62,8 @@ internal static class TrainCommand
                 SharedOptions.RejectIgnored(parse, "train --method es (backprop's options; ES has --generations, --pairs, --es-batch, --es-lr, ...)", [gradient, epochs, batch, lr]);
                 EvolutionTrainCommand.Run(
                     output ?? AnsiConsole.Console, parse, evolution, parse.GetValue(seed),
-                    SharedOptions.Engine(parse, threads), parse.GetValue(outDir)!, parse.GetValue(dataDir), parse.GetValue(limit), errors ?? Console.Error,
-                    parse.GetValue(overwrite));
+                    SharedOptions.Engine(parse, threads), parse.GetValue(outDir)!, parse.GetValue(dataDir), Limit(parse.GetValue(limit)), errors ?? Console.Error,
+                    parse.GetValue(overwrite), new EvolutionTrainCommand.Network(dataset, hidden, scale, !parse.GetValue(noCeiling)));
                 return;
             }
 
@@ -67,12 +74,20 @@ internal static class TrainCommand
 
             SharedOptions.RejectIgnored(parse, "train --method bp (evolution strategies' options)", evolution.All);
             string gradientName = parse.GetValue(gradient)!;
+            if (gradientName == "all")
+            {
+                SharedOptions.RejectIgnored(parse, "--gradient all (the ceiling is one of its rows)", [noCeiling]);
+            }
+
             GradientMode[] modes = gradientName == "all"
                 ? [GradientMode.StraightThrough, GradientMode.PureLinear, GradientMode.FtzAware]
                 : [CheckpointNames.ParseGradient(gradientName) ?? throw new ArgumentException($"--gradient must be straight-through, pure-linear, ftz-aware or all; got '{gradientName}'.")];
+            string datasetName = DatasetChoice.Name(parse, dataset);
+            DatasetDefaults defaults = DatasetDefaults.For(datasetName);
+            (IReadOnlyList<int> hiddenWidths, int scaleExponent) = DatasetChoice.Shape(parse, hidden, scale, datasetName);
             var run = new RunSettings(
-                Positive(parse.GetValue(epochs), "--epochs"), Positive(parse.GetValue(batch), "--batch"), parse.GetValue(lr), parse.GetValue(seed),
-                SharedOptions.Engine(parse, threads), parse.GetValue(outDir)!, parse.GetValue(limit));
+                Positive(Explicit(parse, epochs, defaults.Epochs), "--epochs"), Positive(parse.GetValue(batch), "--batch"), Explicit(parse, lr, defaults.LearningRate), parse.GetValue(seed),
+                SharedOptions.Engine(parse, threads), parse.GetValue(outDir)!, Limit(parse.GetValue(limit)), datasetName);
             if (!(run.LearningRate > 0) || float.IsInfinity(run.LearningRate))
             {
                 throw new ArgumentException($"--lr must be a positive number; got {run.LearningRate}.");
@@ -82,40 +97,65 @@ internal static class TrainCommand
             string[] names = [.. modes.Select(m => $"bp-{CheckpointNames.Of(m)}"), .. gradientName == "all" ? new[] { "linear-ceiling" } : []];
             RunOutputs.Claim(run.OutDir, [.. names.Select(n => n + ".safetensors")], parse.GetValue(overwrite), resume: null, errors ?? Console.Error);
             IAnsiConsole console = output ?? AnsiConsole.Console;
-            using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = parse.GetValue(dataDir), Log = errors ?? Console.Error });
+            using DatasetSplits data = DatasetChoice.Load(datasetName, parse.GetValue(dataDir), errors ?? Console.Error);
+            NetworkArchitecture net = DatasetChoice.Network(data, hiddenWidths, scaleExponent);
             var results = new List<RunResult>();
             foreach (GradientMode mode in modes)
             {
-                results.Add(Train(console, mnist, NetworkArchitecture.Default, mode, run, $"bp-{CheckpointNames.Of(mode)}", ceiling: false));
+                results.Add(Train(console, data, net, mode, run, $"bp-{CheckpointNames.Of(mode)}"));
             }
 
-            if (gradientName == "all")
+            if (!parse.GetValue(noCeiling))
             {
-                var linear = new NetworkArchitecture([NetworkArchitecture.Default.Inputs, NetworkArchitecture.Default.Outputs]);
-                results.Add(Train(console, mnist, linear, GradientMode.PureLinear, run, "linear-ceiling", ceiling: true));
-                RenderComparison(console, results);
+                LinearCeilingReport ceiling = LinearCeilingReport.Measure(data, run.Seed, run.Engine, run.Limit);
+                console.WriteLine(ceiling.Line());
+                if (gradientName == "all")
+                {
+                    string path = Path.Combine(run.OutDir, "linear-ceiling.safetensors");
+                    SafetensorsCheckpoint.Write(path, new Checkpoint(ceiling.Result.Parameters, FloatSemantics.Ieee, "bp", CheckpointNames.Of(GradientMode.PureLinear), run.Seed, ceiling.Epochs)
+                    {
+                        Extra = new Dictionary<string, string> { ["epoch"] = ceiling.Epochs.ToString(Invariant), [CheckpointNames.DatasetKey] = run.Dataset, ["batch"] = "128" },
+                    });
+                    console.MarkupLineInterpolated($"checkpoint: [blue]{path}[/]");
+                    // No hidden layer, so no dead zone: the one float32 softmax regression under every semantics.
+                    results.Add(new RunResult("linear-ceiling", ceiling.Train, ceiling.Test, ceiling.Train, ceiling.Test, ceiling.Seconds, path));
+                    RenderComparison(console, results, run.Dataset);
+                }
             }
         }));
         return command;
     }
 
-    private sealed record RunSettings(int Epochs, int Batch, float LearningRate, ulong Seed, EngineSettings Engine, string OutDir, int? Limit);
+    private sealed record RunSettings(int Epochs, int Batch, float LearningRate, ulong Seed, EngineSettings Engine, string OutDir, int? Limit, string Dataset);
+
+    /// <summary><c>--no-ceiling</c>: skip the linear ceiling (seconds on MNIST, more than a short run).</summary>
+    internal static Option<bool> NoCeilingOption() => new("--no-ceiling")
+    {
+        Description = "Skip the dataset's converged linear ceiling (softmax regression, trained to convergence and printed beside the result: about 15 s on MNIST).",
+    };
+
+    /// <summary>The option's value when given, else the dataset's default.</summary>
+    internal static T Explicit<T>(ParseResult parse, Option<T> option, T fallback) =>
+        parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option)! : fallback;
+
+    /// <summary><c>--limit</c>, checked.</summary>
+    internal static int? Limit(int? limit) =>
+        limit is < 1 ? throw new ArgumentException($"--limit must be at least 1; got {limit}.") : limit;
 
     private sealed record RunResult(string Name, EvaluationResult Train, EvaluationResult Test, EvaluationResult IeeeTrain, EvaluationResult IeeeTest, double Seconds, string Checkpoint);
 
-    private static RunResult Train(IAnsiConsole console, DatasetSplits data, NetworkArchitecture net, GradientMode mode, RunSettings run, string name, bool ceiling)
+    private static RunResult Train(IAnsiConsole console, DatasetSplits data, NetworkArchitecture net, GradientMode mode, RunSettings run, string name)
     {
         var parameters = NetworkParameters.Initialize(net, run.Seed);
         var trainer = new BackpropTrainer(parameters, mode, run.Engine);
-        // Progress lines use the fast executors (the fused dead-zone form for deep networks, plain float32
-        // softmax regression for the ceiling); the final figures come from the literal float32 program.
-        IForwardExecutor evaluator = ceiling ? trainer.ForwardExecutor : EvaluationExecutors.Fast(run.Engine);
+        // Progress lines use the fused dead-zone executor; the final figures come from the literal float32 program.
+        IForwardExecutor evaluator = EvaluationExecutors.Fast(run.Engine);
         FloatSemantics semantics = mode == GradientMode.PureLinear ? FloatSemantics.Ieee : FloatSemantics.FtzElementwise;
         LearningRateSchedule schedule = LearningRateSchedule.HalfThenDecay(run.LearningRate, run.Epochs);
         string path = Path.Combine(run.OutDir, name + ".safetensors");
         int trainCount = Math.Min(run.Limit ?? data.Train.Count, data.Train.Count);
 
-        console.MarkupLineInterpolated($"[bold]{name}[/]: {net}, gradient {CheckpointNames.Of(mode)}, evaluated as {(ceiling ? "float32 softmax regression" : "ftz-elementwise")}, {run.Epochs} epochs, batch {run.Batch}, seed {run.Seed}");
+        console.MarkupLineInterpolated($"[bold]{name}[/]: {net} on {run.Dataset}, gradient {CheckpointNames.Of(mode)}, evaluated as ftz-elementwise, {run.Epochs} epochs, batch {run.Batch}, seed {run.Seed}");
         var table = new Table().AddColumns("Epoch", "lr", "Train acc", "Train loss", "Test acc", "Test loss", "Seconds");
         var clock = Stopwatch.StartNew();
         EvaluationResult train = default, test = default;
@@ -132,7 +172,7 @@ internal static class TrainCommand
             SafetensorsCheckpoint.Write(path, new Checkpoint(parameters, semantics, "bp", CheckpointNames.Of(mode), run.Seed, trainer.Optimizer.Step,
                 trainer.Optimizer.FirstMoment, trainer.Optimizer.SecondMoment)
             {
-                Extra = new Dictionary<string, string> { ["epoch"] = (epoch + 1).ToString(Invariant), ["dataset"] = "mnist", ["batch"] = run.Batch.ToString(Invariant) },
+                Extra = new Dictionary<string, string> { ["epoch"] = (epoch + 1).ToString(Invariant), [CheckpointNames.DatasetKey] = run.Dataset, ["batch"] = run.Batch.ToString(Invariant) },
             });
             string line = $"epoch {epoch + 1}: lr {rate:G3}, train {train.Accuracy:P2} (loss {train.Loss:F4}), test {test.Accuracy:P2} (loss {test.Loss:F4}), {clock.Elapsed.TotalSeconds:F1} s";
             console.WriteLine(line.Replace("\u00A0", " ", StringComparison.Ordinal));
@@ -155,9 +195,9 @@ internal static class TrainCommand
         return new RunResult(name, train, test, ieeeTrain, ieeeTest, trainingSeconds, path);
     }
 
-    private static void RenderComparison(IAnsiConsole console, List<RunResult> results)
+    private static void RenderComparison(IAnsiConsole console, List<RunResult> results, string dataset)
     {
-        var table = new Table().Title("[bold]Backprop gradients vs the linear-classifier ceiling[/]")
+        var table = new Table().Title($"[bold]Backprop gradients vs the linear-classifier ceiling on {Markup.Escape(dataset)}[/]")
             .AddColumns("Run", "Train (ftz-elementwise)", "Test (ftz-elementwise)", "Train (ieee)", "Test (ieee)", "Training seconds");
         foreach (RunResult r in results)
         {
@@ -165,7 +205,7 @@ internal static class TrainCommand
                 r.IeeeTrain.Accuracy.ToString("P2", Invariant), r.IeeeTest.Accuracy.ToString("P2", Invariant), r.Seconds.ToString("F1", Invariant));
         }
 
-        table.Caption("All accuracies measured with the literal float32 program under each semantics.");
+        table.Caption("Deep networks measured with the literal float32 program under each semantics; the ceiling (softmax regression trained to convergence, no hidden layer) is the same under all.");
 
         console.Write(table);
     }

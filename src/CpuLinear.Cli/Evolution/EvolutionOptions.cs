@@ -8,7 +8,10 @@ using CpuLinear.Training;
 
 namespace CpuLinear.Cli.Evolution;
 
-/// <summary>The ES options shared by <c>train --method es</c> and <c>reproduce</c>; defaults are the reproduce defaults.</summary>
+/// <summary>
+/// The ES options of <c>train --method es</c>; the defaults shown are the library's (MNIST's), and a synthetic
+/// dataset brings its own (<see cref="DatasetDefaults"/>) for the options not given.
+/// </summary>
 internal sealed class EvolutionOptions
 {
     private static readonly EvolutionSettings Defaults = new();
@@ -55,28 +58,38 @@ internal sealed class EvolutionOptions
         }
     }
 
-    public EvolutionSettings Read(ParseResult parse, ulong seed)
+    /// <summary>
+    /// The settings the command line gives: each option's value where it was given, else the field of
+    /// <paramref name="defaults"/> (null: the library's defaults, which are the options' own), so a dataset can bring
+    /// defaults of its own without changing what an explicit option means.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is out of range (a usage error).</exception>
+    public EvolutionSettings Read(ParseResult parse, ulong seed, EvolutionSettings? defaults = null)
     {
+        EvolutionSettings d = defaults ?? Defaults;
+        T Pick<T>(Option<T> option, T fallback) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option)! : fallback;
+        int Named(Option<string> option, IReadOnlyList<string> names, int fallback) =>
+            parse.GetResult(option) is { Implicit: false } ? IndexOf(parse.GetValue(option)!, names) : fallback;
         var settings = new EvolutionSettings
         {
-            Generations = parse.GetValue(Generations),
-            Pairs = parse.GetValue(Pairs),
-            BatchSize = parse.GetValue(Batch),
-            SigmaInitial = parse.GetValue(Sigma),
-            SigmaFinal = parse.GetValue(SigmaFinal),
-            LearningRateInitial = parse.GetValue(LearningRate),
-            LearningRateFinal = parse.GetValue(LearningRateFinal),
-            WeightDecay = parse.GetValue(WeightDecay),
-            Rank = parse.GetValue(Rank),
-            FirstLayerUnits = parse.GetValue(FirstLayerUnits),
-            FixedWeightRms = parse.GetValue(FixedWeightRms),
+            Generations = Pick(Generations, d.Generations),
+            Pairs = Pick(Pairs, d.Pairs),
+            BatchSize = Pick(Batch, d.BatchSize),
+            SigmaInitial = Pick(Sigma, d.SigmaInitial),
+            SigmaFinal = Pick(SigmaFinal, d.SigmaFinal),
+            LearningRateInitial = Pick(LearningRate, d.LearningRateInitial),
+            LearningRateFinal = Pick(LearningRateFinal, d.LearningRateFinal),
+            WeightDecay = Pick(WeightDecay, d.WeightDecay),
+            Rank = Pick(Rank, d.Rank),
+            FirstLayerUnits = Pick(FirstLayerUnits, d.FirstLayerUnits),
+            FixedWeightRms = Pick(FixedWeightRms, d.FixedWeightRms),
             Seed = seed,
-            NoiseSeed = parse.GetValue(NoiseSeed),
-            Optimizer = (EvolutionOptimizer)IndexOf(parse.GetValue(Optimizer)!, EvolutionCheckpoint.OptimizerNames),
-            Shaping = (FitnessShaping)IndexOf(parse.GetValue(Shaping)!, EvolutionCheckpoint.ShapingNames),
-            DecayMode = (WeightDecayMode)IndexOf(parse.GetValue(DecayMode)!, EvolutionCheckpoint.DecayNames),
-            FitnessTemperature = parse.GetValue(Temperature),
-            LaterLayerPairs = parse.GetValue(LaterLayerPairs),
+            NoiseSeed = Pick(NoiseSeed, d.NoiseSeed),
+            Optimizer = (EvolutionOptimizer)Named(Optimizer, EvolutionCheckpoint.OptimizerNames, (int)d.Optimizer),
+            Shaping = (FitnessShaping)Named(Shaping, EvolutionCheckpoint.ShapingNames, (int)d.Shaping),
+            DecayMode = (WeightDecayMode)Named(DecayMode, EvolutionCheckpoint.DecayNames, (int)d.DecayMode),
+            FitnessTemperature = Pick(Temperature, d.FitnessTemperature),
+            LaterLayerPairs = Pick(LaterLayerPairs, d.LaterLayerPairs),
         };
         settings.Validate();
         return settings;

@@ -25,6 +25,9 @@ internal sealed record EvolutionSessionOptions(
 
     /// <summary>Appended to the progress line after every generation (e.g. the cluster's silos and traffic); null: nothing.</summary>
     public Func<string>? Status { get; init; }
+
+    /// <summary>The training data's name, recorded in every checkpoint (<see cref="CheckpointNames.DatasetKey"/>); null records none.</summary>
+    public string? Dataset { get; init; }
 }
 
 /// <summary>What an ES session did.</summary>
@@ -97,7 +100,7 @@ internal static class EvolutionSession
                         task.Value = trainer.Generation;
                         if (trainer.Generation % options.CheckpointEvery == 0)
                         {
-                            SafetensorsCheckpoint.Write(options.CheckpointPath, EvolutionCheckpoint.Capture(trainer, elapsedBefore + clock.Elapsed.TotalSeconds));
+                            SafetensorsCheckpoint.Write(options.CheckpointPath, Capture(trainer, elapsedBefore + clock.Elapsed.TotalSeconds, options.Dataset));
                         }
 
                         if (options.TimeLimit is { } limit && clock.Elapsed >= limit)
@@ -112,7 +115,7 @@ internal static class EvolutionSession
             Console.CancelKeyPress -= onCancel;
         }
 
-        SafetensorsCheckpoint.Write(options.CheckpointPath, EvolutionCheckpoint.Capture(trainer, elapsedBefore + clock.Elapsed.TotalSeconds));
+        SafetensorsCheckpoint.Write(options.CheckpointPath, Capture(trainer, elapsedBefore + clock.Elapsed.TotalSeconds, options.Dataset));
         bool interrupted = interruption.IsCancellationRequested && !trainer.Finished;
         if (interrupted)
         {
@@ -120,5 +123,14 @@ internal static class EvolutionSession
         }
 
         return new EvolutionSessionResult(metrics, clock.Elapsed.TotalSeconds, interrupted, options.CheckpointPath, reached);
+    }
+
+    // The trainer's state plus the name of its data, so evaluate and --resume find the same data again.
+    private static Checkpoint Capture(EvolutionTrainer trainer, double elapsedSeconds, string? dataset)
+    {
+        Checkpoint state = EvolutionCheckpoint.Capture(trainer, elapsedSeconds);
+        return dataset is null
+            ? state
+            : state with { Extra = new Dictionary<string, string>(state.Extra, StringComparer.Ordinal) { [CheckpointNames.DatasetKey] = dataset } };
     }
 }

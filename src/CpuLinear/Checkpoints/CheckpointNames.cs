@@ -6,6 +6,12 @@ namespace CpuLinear.Checkpoints;
 /// <summary>The spellings used in checkpoint metadata and on the command line (kebab-case, stable across versions).</summary>
 public static class CheckpointNames
 {
+    /// <summary>
+    /// The metadata key naming the dataset a network was trained on (as <c>Datasets.Canonical</c> spells it), so a
+    /// checkpoint is evaluated on its own data by default and refused on data of another shape.
+    /// </summary>
+    public const string DatasetKey = "dataset";
+
     /// <summary>"ieee", "ftz-elementwise" or "ftz-everywhere".</summary>
     public static string Of(FloatSemantics semantics) => semantics switch
     {

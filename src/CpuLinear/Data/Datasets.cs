@@ -73,6 +73,25 @@ public static class Datasets
         }
     }
 
+    /// <summary>
+    /// The catalogue spelling of <paramref name="name"/> (lower case; "Parity04" is "parity4"), the one results and
+    /// checkpoints record, so two spellings of one dataset compare equal.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is unknown; the message lists the known ones.</exception>
+    public static string Canonical(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (KnownDataset.Find(name) is { } known)
+        {
+            return known.Name;
+        }
+
+        string lower = name.ToLowerInvariant();
+        return lower is "xor" or "circles" ? lower
+            : TryParseParity(lower, out int bits) ? string.Create(CultureInfo.InvariantCulture, $"parity{bits}")
+            : throw UnknownName(name);
+    }
+
     /// <summary>True for names generated in memory (xor, circles, parityN).</summary>
     public static bool IsSynthetic(string name)
     {

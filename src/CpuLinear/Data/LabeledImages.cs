@@ -108,6 +108,20 @@ public sealed class LabeledImages : IDisposable
         return Owner.Span.Slice(index * Features, Features);
     }
 
+    /// <summary>
+    /// A copy of the first <paramref name="count"/> examples (all of them when there are fewer), in a buffer of its
+    /// own: dispose it as any split. Quick runs train on such a prefix, as a trainer's <c>limit</c> does.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is below 1.</exception>
+    public LabeledImages First(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        int rows = Math.Min(count, Count);
+        var pixels = MemoryOwner<float>.Allocate(rows * Features);
+        Owner.Span[..(rows * Features)].CopyTo(pixels.Span);
+        return new LabeledImages(pixels, _labels[..rows], Rows, Columns, ClassCount, Provenance);
+    }
+
     /// <summary>How many examples carry each label (length <see cref="ClassCount"/>).</summary>
     public int[] CountPerClass()
     {
