@@ -96,6 +96,18 @@ internal static class RnnParityCommand
                 Threads = SharedOptions.Engine(parse, threads).MaxThreads,
             };
             settings.Validate();
+            int every = parse.GetValue(progressEvery);
+            if (every < 0)
+            {
+                throw new ArgumentException($"--progress must be 0 (off) or a number of generations; got {every}.");
+            }
+
+            foreach (FloatSemantics chosen in settings.Semantics)
+            {
+                // Refused here (ftz-everywhere without the shim), before anything is claimed or run.
+                _ = new LinearRnnExecutor(chosen);
+            }
+
             string folder = parse.GetValue(outDir)!;
             string csv = Path.Combine(folder, "rnn-parity.csv"), png = Path.Combine(folder, "rnn-parity.png");
             OutputFiles.Claim([csv, png], parse.GetValue(overwrite), "--out");
@@ -103,15 +115,9 @@ internal static class RnnParityCommand
             var architecture = new LinearRnnArchitecture(settings.StateSize, settings.StateMatrix);
             log.WriteLine(string.Create(Invariant,
                 $"{architecture}: {architecture.ParameterCount} parameters, inputs {(settings.SignedInputs ? "±1" : "0/1")}; ES {settings.Pairs} pairs, batch {settings.BatchSize}, {settings.Generations} generations per run, temperature {settings.FitnessTemperature}{(settings.Curriculum ? ", leading-zeros curriculum" : "")}, seed {settings.Seed}"));
-            int every = parse.GetValue(progressEvery);
-            if (every < 0)
-            {
-                throw new ArgumentException($"--progress must be 0 (off) or a number of generations; got {every}.");
-            }
-
             IReadOnlyList<RnnParityRow> rows = RnnParityExperiment.Run(
                 settings,
-                row => log.WriteLine(string.Create(Invariant, $"  length {row.Length,3} {Label(row),-40} test {row.TestAccuracy:P2} (ieee {row.IeeeTestAccuracy:P2}) in {row.Seconds:F1} s")),
+                row => log.WriteLine(string.Create(Invariant, $"  length {row.Length,3} {ParityAccuracyFigure.Label(row),-40} test {row.TestAccuracy:P2} (ieee {row.IeeeTestAccuracy:P2}) in {row.Seconds:F1} s")),
                 every == 0 ? null : (run, generation, loss) =>
                 {
                     if ((generation + 1) % every == 0)
@@ -128,14 +134,6 @@ internal static class RnnParityCommand
         }));
         return command;
     }
-
-    /// <summary>The legend and table name of a row: model, W kind and semantics.</summary>
-    public static string Label(RnnParityRow row) => row.Model switch
-    {
-        "one-layer" => "one-layer baseline (ES, ieee)",
-        "hand-built" => $"hand-built RNN, {RnnParityExperiment.StateMatrixName(row.StateMatrix)} W, {CheckpointNames.Of(row.Semantics)}",
-        _ => $"ES-trained RNN, {RnnParityExperiment.StateMatrixName(row.StateMatrix)} W, {CheckpointNames.Of(row.Semantics)}",
-    };
 
     /// <summary>The rows as CSV (<see cref="CsvHeader"/>); numbers in invariant round-trip form, empty where not defined.</summary>
     public static string Csv(IEnumerable<RnnParityRow> rows)
@@ -157,7 +155,7 @@ internal static class RnnParityCommand
         foreach (RnnParityRow r in rows)
         {
             table.AddRow(
-                r.Length.ToString(Invariant), Markup.Escape(Label(r)), r.TestAccuracy.ToString("P2", Invariant), r.IeeeTestAccuracy.ToString("P2", Invariant),
+                r.Length.ToString(Invariant), Markup.Escape(ParityAccuracyFigure.Label(r)), r.TestAccuracy.ToString("P2", Invariant), r.IeeeTestAccuracy.ToString("P2", Invariant),
                 r.CountThreshold.ToString("P2", Invariant), r.FinalLoss.ToString("F4", Invariant),
                 double.IsNaN(r.SmallestEigenvalue) ? "-" : r.SmallestEigenvalue.ToString("G4", Invariant),
                 double.IsNaN(r.EigenvalueRadius) ? "-" : r.EigenvalueRadius.ToString("G3", Invariant),

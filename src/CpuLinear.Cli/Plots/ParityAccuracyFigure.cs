@@ -1,4 +1,4 @@
-using CpuLinear.Cli.Commands;
+using CpuLinear.Checkpoints;
 using CpuLinear.Experiments;
 using ScottPlot;
 
@@ -7,12 +7,20 @@ namespace CpuLinear.Cli.Plots;
 /// <summary>The figure of <c>experiment rnn-parity</c>: test accuracy against sequence length, one line per model and semantics.</summary>
 internal static class ParityAccuracyFigure
 {
+    /// <summary>The legend and table name of a row: model, W kind and semantics.</summary>
+    public static string Label(RnnParityRow row) => row.Model switch
+    {
+        "one-layer" => "one-layer baseline (ES, ieee)",
+        "hand-built" => $"hand-built RNN, {RnnParityExperiment.StateMatrixName(row.StateMatrix)} W, {CheckpointNames.Of(row.Semantics)}",
+        _ => $"ES-trained RNN, {RnnParityExperiment.StateMatrixName(row.StateMatrix)} W, {CheckpointNames.Of(row.Semantics)}",
+    };
+
     /// <summary>The figure as PNG bytes, with chance (50%), the linear bound (75%) and the best count threshold drawn in.</summary>
     public static byte[] Png(IReadOnlyList<RnnParityRow> rows, string title)
     {
         var plot = new Plot();
         int[] lengths = [.. rows.Select(r => r.Length).Distinct().Order()];
-        foreach (IGrouping<string, RnnParityRow> series in rows.GroupBy(RnnParityCommand.Label))
+        foreach (IGrouping<string, RnnParityRow> series in rows.GroupBy(Label))
         {
             RnnParityRow[] points = [.. series.OrderBy(r => r.Length)];
             var line = plot.Add.ScatterLine(points.Select(p => Math.Log2(p.Length)).ToArray(), points.Select(p => p.TestAccuracy * 100).ToArray());
@@ -45,7 +53,7 @@ internal static class ParityAccuracyFigure
         plot.Title($"Parity by ES: {title}");
         plot.XLabel("sequence length (log scale)");
         plot.YLabel("test accuracy (%)");
-        plot.ShowLegend(Alignment.LowerLeft);
+        plot.ShowLegend(Alignment.LowerRight);
         return plot.GetImageBytes(900, 560, ImageFormat.Png);
     }
 }
