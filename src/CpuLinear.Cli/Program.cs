@@ -14,6 +14,7 @@ var root = new RootCommand("CpuLinear: the nonlinear computation of deep linear 
     CompareCommand.Create(),
     PlotRunsCommand.Create(),
     SweepCommand.Create(),
+    ExperimentCommand.Create(),
 };
 // Usage errors exit 2 and failures at run time 1 (CommandErrors); wide tables when output is not a terminal.
 ConsoleSetup.Configure(Spectre.Console.AnsiConsole.Console, Console.IsOutputRedirected);
