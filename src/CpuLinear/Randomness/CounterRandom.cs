@@ -51,6 +51,15 @@ public readonly struct CounterRandom(ulong key, ulong stream)
     private (double Cos, double Sin) Pair(long block)
     {
         var (x0, x1, x2, x3) = Philox4x32.Block(Key, Stream, (ulong)block);
+        return NormalPair(x0, x1, x2, x3);
+    }
+
+    /// <summary>
+    /// Box–Muller on one Philox block's words, before rounding to float: the definition a device generator
+    /// reproduces (u1 from x0 and x1 in [2^-53, 1], u2 from x2 and x3 in [0, 1)).
+    /// </summary>
+    internal static (double Cos, double Sin) NormalPair(uint x0, uint x1, uint x2, uint x3)
+    {
         // u1 in (0, 1] so the logarithm is finite; u2 in [0, 1).
         double u1 = ((((ulong)x0 << 21) | (x1 >> 11)) + 1) * TwoPowMinus53;
         double u2 = (((ulong)x2 << 21) | (x3 >> 11)) * TwoPowMinus53;
