@@ -35,9 +35,13 @@ internal static class EvolutionTrainCommand
         using ClusterConnection? cluster = gateways is null
             ? null
             : ClusterConnection.Open(gateways, parse.GetValue(options.ClusterId)!, SharedOptions.Secret(parse, options.ClusterSecret), "mnist", engine, log);
-        using IPopulationEvaluator? local = cluster is null ? EvolutionOptions.CreateEvaluator(parse.GetValue(options.Backend)!, engine) : null;
-        IPopulationEvaluator backend = cluster?.Evaluator ?? local!;
-        EvolutionTrainer trainer;
+        // --backend gpu|ilgpu-cpu keeps the whole generation on the device (DeviceEvolutionSession); cpu and a cluster
+        // drive the host's EvolutionTrainer. Either way the backend exists before any data is read.
+        BackendKind kind = cluster is null ? BackendKinds.Parse(parse.GetValue(options.Backend)!) : BackendKind.Cpu;
+        using IlgpuBackend? device = kind == BackendKind.Cpu ? null : (IlgpuBackend)ComputeBackends.Create(kind, engine);
+        using IPopulationEvaluator? local = cluster is null && device is null ? new CpuPopulationEvaluator(engine) : null;
+        IPopulationEvaluator? backend = cluster?.Evaluator ?? local;
+        IEvolutionRun trainer;
         string? resume = parse.GetValue(options.Resume);
         if (resume is not null && overwrite)
         {
@@ -49,7 +53,7 @@ internal static class EvolutionTrainCommand
         if (resume is not null)
         {
             Checkpoint saved = CheckpointFiles.Read(resume, log);
-            trainer = EvolutionCheckpoint.Resume(saved, engine, backend);
+            trainer = device is null ? EvolutionCheckpoint.Resume(saved, engine, backend) : DeviceEvolutionSession.Resume(saved, device);
             elapsedBefore = EvolutionCheckpoint.ElapsedSecondsOf(saved);
             name = Path.GetFileNameWithoutExtension(resume);
             outDir = Path.GetDirectoryName(Path.GetFullPath(resume))!;
@@ -67,15 +71,21 @@ internal static class EvolutionTrainCommand
                 throw new ArgumentException($"--init must hold the blog's network {NetworkArchitecture.Default}; {init} holds {parameters.Architecture}.");
             }
 
-            trainer = new EvolutionTrainer(parameters, settings, engine, backend);
+            trainer = device is null ? new EvolutionTrainer(parameters, settings, engine, backend) : new DeviceEvolutionSession(device, parameters, settings);
             name = init is null ? "es" : "es-from-init";
         }
 
-        ClusterConnection.AttachIfCluster(trainer);
+        // Declared after the backend, so the session releases its buffers before the backend goes.
+        using IDisposable? session = trainer as IDisposable;
+        if (trainer is EvolutionTrainer hostTrainer)
+        {
+            ClusterConnection.AttachIfCluster(hostTrainer);
+        }
+
         EvolutionSettings s = trainer.Settings;
-        console.MarkupLineInterpolated($"[bold]{name}[/]: {NetworkArchitecture.Default}, OpenAI-ES, {2 * s.PopulationPairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}{(s.FirstLayerUnits > 0 ? $", {s.FirstLayerUnits} first-layer units per pair" : "")}{(s.LaterLayerPairs > 0 ? $", {s.LaterLayerPairs} later-layer pairs" : "")}, σ {s.SigmaInitial}→{s.SigmaFinal}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}{(s.FixedWeightRms ? ", hidden weights held at their initial RMS" : "")}, seed {s.Seed}; population on {trainer.Evaluator.Description}");
+        console.MarkupLineInterpolated($"[bold]{name}[/]: {NetworkArchitecture.Default}, OpenAI-ES, {2 * s.PopulationPairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}{(s.FirstLayerUnits > 0 ? $", {s.FirstLayerUnits} first-layer units per pair" : "")}{(s.LaterLayerPairs > 0 ? $", {s.LaterLayerPairs} later-layer pairs" : "")}, σ {s.SigmaInitial}→{s.SigmaFinal}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}{(s.FixedWeightRms ? ", hidden weights held at their initial RMS" : "")}, seed {s.Seed}; population on {trainer.Description}");
         double? minutes = parse.GetValue(options.TimeLimit);
-        var session = new EvolutionSessionOptions(
+        var sessionOptions = new EvolutionSessionOptions(
             name, outDir, parse.GetValue(options.Metrics) ?? Path.Combine(outDir, name + ".metrics.jsonl"),
             TimeLimit: minutes is { } m ? TimeSpan.FromMinutes(m) : null, EvaluationLimit: limit)
         {
@@ -84,11 +94,11 @@ internal static class EvolutionTrainCommand
         if (resume is null)
         {
             // A new run never replaces an earlier run's checkpoint nor appends to its metrics (--resume continues it).
-            RunOutputs.Claim(outDir, [session.CheckpointPath, session.MetricsPath!], overwrite, resume: session.CheckpointPath, log);
+            RunOutputs.Claim(outDir, [sessionOptions.CheckpointPath, sessionOptions.MetricsPath!], overwrite, resume: sessionOptions.CheckpointPath, log);
         }
 
         using DatasetSplits mnist = Datasets.Load("mnist", new DatasetLoadOptions { DataDirectory = dataDir, Log = log });
-        EvolutionSessionResult result = EvolutionSession.Run(console, mnist, trainer, session, [0.925, 0.95, 0.967], elapsedBefore);
+        EvolutionSessionResult result = EvolutionSession.Run(console, mnist, trainer, sessionOptions, [0.925, 0.95, 0.967], elapsedBefore);
 
         IForwardExecutor literal = EvaluationExecutors.Reference(FloatSemantics.FtzElementwise, engine);
         IForwardExecutor ieee = EvaluationExecutors.Reference(FloatSemantics.Ieee, engine);
