@@ -143,6 +143,27 @@ public sealed class DeviceEvolutionSessionTests(IlgpuFixture fixture) : IClassFi
         }
     }
 
+    [Fact]
+    public void Bad_settings_state_and_data_are_refused_with_the_hosts_messages()
+    {
+        var single = new NetworkArchitecture([8, 3]);
+        ArgumentException error = Assert.Throws<ArgumentException>(() =>
+            new DeviceEvolutionSession(fixture.Backend, NetworkParameters.Initialize(single, 1), Base with { FirstLayerUnits = 2 }));
+        Assert.Contains("at least two layers", error.Message, StringComparison.Ordinal);
+        error = Assert.Throws<ArgumentException>(() =>
+            new DeviceEvolutionSession(fixture.Backend, NetworkParameters.Initialize(single, 1), Base with { LaterLayerPairs = 2 }));
+        Assert.Contains("at least two layers", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new DeviceEvolutionSession(fixture.Backend, NetworkParameters.Initialize(Tiny, 1), Base with { Pairs = 0 }));
+
+        using var session = new DeviceEvolutionSession(fixture.Backend, NetworkParameters.Initialize(Tiny, 1), Base);
+        error = Assert.Throws<ArgumentException>(() => session.Restore(3, new float[Tiny.ParameterCount - 1], new float[Tiny.ParameterCount], 3));
+        Assert.Contains($"Adam state for {Tiny.ParameterCount} parameters", error.Message, StringComparison.Ordinal);
+        using LabeledImages images = RandomImages(4, 1);
+        error = Assert.Throws<ArgumentException>(() => session.Step(images));
+        Assert.Contains("takes 8 inputs; the data has 100 features", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, session.Generation);
+    }
+
     // Rows of 10 x 10 random "pixels" with 10 classes.
     internal static LabeledImages RandomImages(int rows, ulong seed)
     {
