@@ -150,7 +150,7 @@ internal static class DeviceKernels
             accumulator = fma.Apply(c, factorsB[bColumn + ((long)t * args.N)], accumulator);
         }
 
-        float beta = members[(member * args.ParameterCount) + args.BiasOffset + column];
+        float beta = members[(member * args.ParameterCount) + args.BiasOffset - args.MemberBase + column];
         float value = DeadZone(accumulator, args.InputThreshold) + DeadZone(beta, args.InputThreshold);
         output[(member * args.Rows * args.N) + ((long)row * args.N) + column] = DeadZone(value, args.OutputThreshold);
     }
@@ -166,7 +166,7 @@ internal static class DeviceKernels
         long member = index.Y;
         float scale = (member & 1) == 0 ? args.Sigma : -args.Sigma;
         float epsilon = noise[((member >> 1) * args.NoiseLength) + args.BiasNoise + column];
-        members[(member * args.ParameterCount) + args.BiasOffset + column] = default(TFma).Apply(epsilon, scale, centre[args.BiasOffset + column]);
+        members[(member * args.ParameterCount) + args.BiasOffset - args.MemberBase + column] = default(TFma).Apply(epsilon, scale, centre[args.BiasOffset + column]);
     }
 
     /// <summary>
@@ -192,7 +192,7 @@ internal static class DeviceKernels
             accumulator = fma.Apply(c, noise[bColumn + ((long)t * args.FanOut)], accumulator);
         }
 
-        members[(member * args.ParameterCount) + at] = accumulator;
+        members[(member * args.ParameterCount) + at - args.MemberBase] = accumulator;
     }
 
     /// <summary><c>values[i] = D_t(values[i])</c>.</summary>

@@ -11,7 +11,7 @@ namespace CpuLinear.Gpu;
 /// </summary>
 internal sealed class DeviceMemoryPool(Accelerator accelerator, long budgetBytes, string device) : IDisposable
 {
-    private readonly List<DeviceBuffer> _buffers = [];
+    private readonly List<DeviceAllocation> _buffers = [];
 
     /// <summary>Bytes this pool may hold on the device.</summary>
     public long BudgetBytes { get; } = budgetBytes;
@@ -25,7 +25,7 @@ internal sealed class DeviceMemoryPool(Accelerator accelerator, long budgetBytes
     /// <summary>The device, in words, for error messages.</summary>
     public string Device { get; } = device;
 
-    /// <summary>A named buffer of this pool, empty until first used.</summary>
+    /// <summary>A named buffer of floats of this pool, empty until first used.</summary>
     public DeviceBuffer Create(string name)
     {
         var buffer = new DeviceBuffer(this, name);
@@ -33,26 +33,46 @@ internal sealed class DeviceMemoryPool(Accelerator accelerator, long budgetBytes
         return buffer;
     }
 
+    /// <summary>A named buffer of <typeparamref name="T"/> of this pool, empty until first used.</summary>
+    public DeviceBuffer<T> Create<T>(string name)
+        where T : unmanaged
+    {
+        var buffer = new DeviceBuffer<T>(this, name);
+        _buffers.Add(buffer);
+        return buffer;
+    }
+
     /// <summary>Bytes held by buffers other than <paramref name="involved"/>: what a plan must leave alone.</summary>
-    public long BytesOutside(params DeviceBuffer[] involved) =>
+    public long BytesOutside(params DeviceAllocation[] involved) =>
         _buffers.Where(b => Array.IndexOf(involved, b) < 0).Sum(b => b.CapacityBytes);
+
+    /// <summary>Forgets <paramref name="buffers"/> (released first): a user of the pool that ends before it, such as one ES session on a backend.</summary>
+    public void Remove(IEnumerable<DeviceAllocation> buffers)
+    {
+        foreach (DeviceAllocation buffer in buffers)
+        {
+            buffer.Release();
+            _buffers.Remove(buffer);
+        }
+    }
 
     public void Dispose()
     {
-        foreach (DeviceBuffer buffer in _buffers)
+        foreach (DeviceAllocation buffer in _buffers)
         {
             buffer.Release();
         }
     }
 
-    internal MemoryBuffer1D<float, Stride1D.Dense> Allocate(DeviceBuffer buffer, long length)
+    internal unsafe MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(DeviceAllocation buffer, long length)
+        where T : unmanaged
     {
-        long bytes = length * sizeof(float);
+        long bytes = length * sizeof(T);
         long after = AllocatedBytes - buffer.CapacityBytes + bytes;
         if (after > BudgetBytes)
         {
             throw new DeviceMemoryExceededException(
-                $"The {buffer.Name} buffer ({length} floats, with {DeviceMemoryExceededException.FormatBytes(AllocatedBytes - buffer.CapacityBytes)} already held)",
+                $"The {buffer.Name} buffer ({length} values, {DeviceMemoryExceededException.FormatBytes(bytes)}, with {DeviceMemoryExceededException.FormatBytes(AllocatedBytes - buffer.CapacityBytes)} already held)",
                 after, BudgetBytes, Device);
         }
 
@@ -60,7 +80,7 @@ internal sealed class DeviceMemoryPool(Accelerator accelerator, long budgetBytes
         buffer.Release();
         try
         {
-            MemoryBuffer1D<float, Stride1D.Dense> allocated = accelerator.Allocate1D<float>(length);
+            MemoryBuffer1D<T, Stride1D.Dense> allocated = accelerator.Allocate1D<T>(length);
             AllocationCount++;
             return allocated;
         }
@@ -70,48 +90,5 @@ internal sealed class DeviceMemoryPool(Accelerator accelerator, long budgetBytes
                 $"Allocating the {buffer.Name} buffer ({DeviceMemoryExceededException.FormatBytes(bytes)}) on {Device} failed although it is within the budget of {DeviceMemoryExceededException.FormatBytes(BudgetBytes)}: the device has less free memory than the budget assumes.",
                 ex);
         }
-    }
-}
-
-/// <summary>One reusable device buffer of floats; grows (never shrinks) to the largest length asked for.</summary>
-internal sealed class DeviceBuffer(DeviceMemoryPool pool, string name)
-{
-    private MemoryBuffer1D<float, Stride1D.Dense>? _buffer;
-
-    /// <summary>What the buffer holds, for error messages.</summary>
-    public string Name { get; } = name;
-
-    /// <summary>Bytes allocated now.</summary>
-    public long CapacityBytes => (_buffer?.Length ?? 0) * sizeof(float);
-
-    /// <summary>The first <paramref name="length"/> floats, allocating or growing the buffer when it is too small.</summary>
-    public ArrayView<float> View(long length)
-    {
-        // A zero-length buffer still gets one float: kernels take a view even when they never read it.
-        long needed = Math.Max(1, length);
-        if (_buffer is null || _buffer.Length < needed)
-        {
-            _buffer = pool.Allocate(this, needed);
-        }
-
-        return _buffer.View.SubView(0, length);
-    }
-
-    /// <summary>Uploads <paramref name="source"/> into the buffer's first floats and returns that view.</summary>
-    public ArrayView<float> Upload(ReadOnlySpan<float> source)
-    {
-        ArrayView<float> view = View(source.Length);
-        if (!source.IsEmpty)
-        {
-            view.CopyFromCPU(source);
-        }
-
-        return view;
-    }
-
-    internal void Release()
-    {
-        _buffer?.Dispose();
-        _buffer = null;
     }
 }

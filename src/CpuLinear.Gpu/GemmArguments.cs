@@ -34,11 +34,14 @@ internal struct GemmArguments
 [StructLayout(LayoutKind.Sequential)]
 internal struct LowRankArguments
 {
-    /// <summary>Minibatch rows, first-layer width, rank, members per factor pair, parameters per member.</summary>
+    /// <summary>Minibatch rows, first-layer width, rank, members per factor pair, floats per member vector.</summary>
     public int Rows, N, Rank, MembersPerFactor, ParameterCount;
 
-    /// <summary>Where the first bias starts in a member vector.</summary>
+    /// <summary>Where the first bias starts in θ's layout.</summary>
     public int BiasOffset;
+
+    /// <summary>θ's index of a member vector's first float (0: whole vectors; more when members hold only a tail of θ).</summary>
+    public int MemberBase;
 
     /// <summary>Floats from one factor pair's B to the next (r·width₁ when the B factors lie back to back).</summary>
     public long FactorStride;
@@ -59,8 +62,11 @@ internal struct PairMemberArguments
     /// <summary>Floats per member vector and per pair noise vector; the layer's fan-out; the rank.</summary>
     public int ParameterCount, NoiseLength, FanOut, Rank;
 
-    /// <summary>The layer's weights and bias in a member vector.</summary>
+    /// <summary>The layer's weights and bias in θ's layout.</summary>
     public int WeightOffset, BiasOffset;
+
+    /// <summary>θ's index of a member vector's first float (0: whole vectors; more when members hold only a tail of θ).</summary>
+    public int MemberBase;
 
     /// <summary>The layer's factors A and B and its bias noise in a pair's noise vector.</summary>
     public int FactorA, FactorB, BiasNoise;

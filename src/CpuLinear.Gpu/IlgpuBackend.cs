@@ -51,6 +51,7 @@ public sealed partial class IlgpuBackend : IComputeBackend
     private readonly Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments> _pairWeights;
     private readonly DeviceBuffer _a, _b, _bias, _c, _inputs, _base, _members, _front, _back, _logits, _shared, _projection, _factorsA, _factorsB, _scales, _noise;
     private float[] _staging = [], _hostLogits = [];
+    private DeviceEvolutionKernels? _evolutionKernels;
     private int _hostThreads = Environment.ProcessorCount;
 
     private IlgpuBackend(BackendKind kind, Context context, Accelerator accelerator, long? memoryBudgetBytes)
@@ -124,6 +125,31 @@ public sealed partial class IlgpuBackend : IComputeBackend
 
     /// <summary>Members evaluated per device pass by the last population call (the population, or a chunk of it).</summary>
     public int LastChunkSize { get; private set; }
+
+    /// <summary>The kernels of a device ES generation, loaded on first use and shared by every session on this backend.</summary>
+    internal DeviceEvolutionKernels EvolutionKernels => _evolutionKernels ??= DeviceEvolutionKernels.For(_accelerator);
+
+    /// <summary>The accelerator the kernels run on (for a device ES session on this backend).</summary>
+    internal Accelerator Accelerator => _accelerator;
+
+    /// <summary>The memory budget every buffer on this backend counts against, a session's included.</summary>
+    internal DeviceMemoryPool Pool => _pool;
+
+    /// <summary>Whether the kernels run on CUDA (and so take the PTX arithmetic).</summary>
+    internal bool IsCuda => _accelerator.AcceleratorType == AcceleratorType.Cuda;
+
+    /// <summary>The low-rank first layer kernel (<see cref="DeviceKernels.LowRankFirstLayer{TFma}"/>), loaded for this accelerator.</summary>
+    internal Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LowRankArguments> LowRankFirstLayerKernel => _lowRank;
+
+    /// <summary>The member-bias kernel (<see cref="DeviceKernels.PairMemberBias{TFma}"/>), loaded for this accelerator.</summary>
+    internal Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments> PairMemberBiasKernel => _pairBias;
+
+    /// <summary>The member-weights kernel (<see cref="DeviceKernels.PairMemberWeights{TFma}"/>), loaded for this accelerator.</summary>
+    internal Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments> PairMemberWeightsKernel => _pairWeights;
+
+    /// <summary>A batched GEMM with its epilogue on views already on the device (<see cref="DeviceKernels.Gemm{TFma}"/>); extent is (N, M, batch).</summary>
+    internal void LaunchGemm(Index3D extent, ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, GemmArguments args) =>
+        Gemm(extent, a, b, bias, c, args);
 
     /// <summary>Creates the backend on the first CUDA device.</summary>
     /// <param name="memoryBudgetBytes">Device bytes the backend may use; null for 85% of the device's memory.</param>
@@ -292,18 +318,18 @@ public sealed partial class IlgpuBackend : IComputeBackend
         Action<Index2D, ArrayView<float>, ArrayView<float>>) LoadKernels<TFma>(Accelerator accelerator)
         where TFma : struct, IFusedMultiplyAdd =>
         (accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArguments>(DeviceKernels.Gemm<TFma>),
-         accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(DeviceKernels.DeadZoneInPlace),
-         accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float>(DeviceKernels.AddBiasDeadZone),
-         accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>>(DeviceKernels.AddBase));
+         KernelLoading.Load<Index1D, ArrayView<float>, float>(accelerator, DeviceKernels.DeadZoneInPlace),
+         KernelLoading.Load<Index1D, ArrayView<float>, ArrayView<float>, float, float>(accelerator, DeviceKernels.AddBiasDeadZone),
+         KernelLoading.Load<Index2D, ArrayView<float>, ArrayView<float>>(accelerator, DeviceKernels.AddBase));
 
     private static (
         Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LowRankArguments>,
         Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments>,
         Action<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments>) LoadLowRank<TFma>(Accelerator accelerator)
         where TFma : struct, IFusedMultiplyAdd =>
-        (accelerator.LoadAutoGroupedStreamKernel<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LowRankArguments>(DeviceKernels.LowRankFirstLayer<TFma>),
-         accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments>(DeviceKernels.PairMemberBias<TFma>),
-         accelerator.LoadAutoGroupedStreamKernel<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments>(DeviceKernels.PairMemberWeights<TFma>));
+        (KernelLoading.Load<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LowRankArguments>(accelerator, DeviceKernels.LowRankFirstLayer<TFma>),
+         KernelLoading.Load<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments>(accelerator, DeviceKernels.PairMemberBias<TFma>),
+         KernelLoading.Load<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, PairMemberArguments>(accelerator, DeviceKernels.PairMemberWeights<TFma>));
 
     // A batched GEMM over extent (N columns, M rows, batch members): one group per 64 x 64 block of each C[z].
     private void Gemm(Index3D extent, ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, GemmArguments args)

@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
 using CpuLinear.Gpu;
 using ILGPU;
 using ILGPU.Backends;
@@ -34,6 +36,68 @@ public sealed class PtxCodeGenerationTests
         Assert.DoesNotContain("mul.f32", ptx, StringComparison.Ordinal);
         Assert.DoesNotContain("mul.rn.f32", ptx, StringComparison.Ordinal);
         Assert.DoesNotContain(".extern", ptx, StringComparison.Ordinal);
+    }
+
+    /// <summary>The device ES kernels whose float and double operations must each round once, as the host's do.</summary>
+    public static TheoryData<string, string> EvolutionKernels() => new()
+    {
+        { nameof(DeviceNoiseKernels), nameof(DeviceNoiseKernels.DrawPairs) },
+        { nameof(DeviceNoiseKernels), nameof(DeviceNoiseKernels.DrawUnits) },
+        { nameof(DeviceNoiseKernels), nameof(DeviceNoiseKernels.FillTable) },
+        { nameof(DevicePortableMath), nameof(DevicePortableMath.LogKernel) },
+        { nameof(DevicePopulationKernels), nameof(DevicePopulationKernels.FirstActivation) },
+        { nameof(DevicePopulationKernels), nameof(DevicePopulationKernels.FullRankMembers) },
+        { nameof(DevicePopulationKernels), nameof(DevicePopulationKernels.UnitDelta) },
+        { nameof(DevicePopulationKernels), nameof(DevicePopulationKernels.FactorWeights) },
+        { nameof(DevicePopulationKernels), nameof(DevicePopulationKernels.SecondLayer) },
+        { nameof(DeviceUpdateKernels), nameof(DeviceUpdateKernels.LowRankWeights) },
+        { nameof(DeviceUpdateKernels), nameof(DeviceUpdateKernels.LowRankBias) },
+        { nameof(DeviceUpdateKernels), nameof(DeviceUpdateKernels.FullRank) },
+        { nameof(DeviceUpdateKernels), nameof(DeviceUpdateKernels.AddBlock) },
+        { nameof(DeviceUpdateKernels), nameof(DeviceUpdateKernels.ScaleRange) },
+        { nameof(DeviceUpdateKernels), nameof(DeviceUpdateKernels.Tell) },
+        { nameof(DeviceUpdateKernels), nameof(DeviceUpdateKernels.SumOfSquares) },
+        { nameof(DeviceUpdateKernels), nameof(DeviceUpdateKernels.Scale) },
+    };
+
+    [Theory]
+    [MemberData(nameof(EvolutionKernels))]
+    public void Cuda_es_kernels_round_every_operation_once(string type, string kernel)
+    {
+        string ptx = CompileImplicit<PtxDeviceArithmetic>(type, kernel);
+        // An add, subtract or multiply without a rounding modifier may be contracted into an FMA by the assembler.
+        Assert.DoesNotMatch(UnroundedArithmetic, ptx);
+        Assert.DoesNotContain(".ftz", ptx, StringComparison.Ordinal);
+        Assert.DoesNotContain(".approx", ptx, StringComparison.Ordinal);
+        Assert.DoesNotContain("fma.rn.f64", ptx, StringComparison.Ordinal);
+        Assert.DoesNotContain(".extern", ptx, StringComparison.Ordinal);
+        Assert.Matches(@"\b(?:add|sub|mul|fma)\.rn\.f(?:32|64)\b", ptx);
+    }
+
+    [Fact]
+    public void Plain_operators_would_leave_the_assembler_free_to_contract()
+    {
+        // Why the kernels are generic over the arithmetic: the same Box–Muller with C# operators compiles to bare mul/add.
+        string ptx = CompileImplicit<CpuDeviceArithmetic>(nameof(DeviceNoiseKernels), nameof(DeviceNoiseKernels.DrawPairs));
+        Assert.Matches(UnroundedArithmetic, ptx);
+    }
+
+    private static readonly Regex UnroundedArithmetic = new(@"\b(?:add|sub|mul)\.f(?:32|64)\b|\bmad\.(?:rn\.)?f(?:32|64)\b", RegexOptions.CultureInvariant);
+
+    private static string CompileImplicit<TMath>(string type, string kernel)
+        where TMath : struct, IDeviceArithmetic
+    {
+        MethodInfo method = typeof(IDeviceArithmetic).Assembly.GetType($"CpuLinear.Gpu.{type}", throwOnError: true)!
+            .GetMethod(kernel, BindingFlags.Public | BindingFlags.Static)!;
+        if (method.IsGenericMethodDefinition)
+        {
+            method = method.MakeGenericMethod(typeof(TMath));
+        }
+
+        using var context = Context.Create(builder => builder.Math(MathMode.Default));
+        var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, null);
+        var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(method), default);
+        return compiled.PTXAssembly;
     }
 
     [Fact]

@@ -63,11 +63,15 @@ internal static class EvolutionTrainCommand
         using ClusterConnection? cluster = gateways is null
             ? null
             : ClusterConnection.Open(gateways, parse.GetValue(options.ClusterId)!, SharedOptions.Secret(parse, options.ClusterSecret), dataset, engine, log);
-        using IPopulationEvaluator? local = cluster is null ? EvolutionOptions.CreateEvaluator(parse.GetValue(options.Backend)!, engine) : null;
-        IPopulationEvaluator backend = cluster?.Evaluator ?? local!;
+        // --backend gpu|ilgpu-cpu keeps the whole generation on the device (DeviceEvolutionSession); cpu and a cluster
+        // drive the host's EvolutionTrainer. Either way the backend exists before any data is read.
+        BackendKind kind = cluster is null ? BackendKinds.Parse(parse.GetValue(options.Backend)!) : BackendKind.Cpu;
+        using IlgpuBackend? device = kind == BackendKind.Cpu ? null : (IlgpuBackend)ComputeBackends.Create(kind, engine);
+        using IPopulationEvaluator? local = cluster is null && device is null ? new CpuPopulationEvaluator(engine) : null;
+        IPopulationEvaluator? backend = cluster?.Evaluator ?? local;
         // The network's inputs and classes come from the data, so it is loaded before the run claims its folder.
         using DatasetSplits data = DatasetChoice.Load(dataset, dataDir, log);
-        EvolutionTrainer trainer;
+        IEvolutionRun trainer;
         string name = "es";
         double elapsedBefore = 0;
         if (saved is not null)
@@ -77,7 +81,7 @@ internal static class EvolutionTrainCommand
                 throw new ArgumentException(EvaluateCommand.Mismatch(resume!, saved.Parameters.Architecture, data));
             }
 
-            trainer = EvolutionCheckpoint.Resume(saved, engine, backend);
+            trainer = device is null ? EvolutionCheckpoint.Resume(saved, engine, backend) : DeviceEvolutionSession.Resume(saved, device);
             elapsedBefore = EvolutionCheckpoint.ElapsedSecondsOf(saved);
             name = Path.GetFileNameWithoutExtension(resume!);
             outDir = Path.GetDirectoryName(Path.GetFullPath(resume!))!;
@@ -99,15 +103,21 @@ internal static class EvolutionTrainCommand
                     : $"--init must hold the network {net} that {dataset} and --hidden/--scale-exponent give; {init} holds {parameters.Architecture}.");
             }
 
-            trainer = new EvolutionTrainer(parameters, settings, engine, backend);
+            trainer = device is null ? new EvolutionTrainer(parameters, settings, engine, backend) : new DeviceEvolutionSession(device, parameters, settings);
             name = init is null ? "es" : "es-from-init";
         }
 
-        ClusterConnection.AttachIfCluster(trainer);
+        // Declared after the backend, so the session releases its buffers before the backend goes.
+        using IDisposable? session = trainer as IDisposable;
+        if (trainer is EvolutionTrainer hostTrainer)
+        {
+            ClusterConnection.AttachIfCluster(hostTrainer);
+        }
+
         EvolutionSettings s = trainer.Settings;
-        console.MarkupLineInterpolated($"[bold]{name}[/]: {trainer.Parameters.Architecture} on {dataset}, OpenAI-ES, {2 * s.PopulationPairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}{(s.FirstLayerUnits > 0 ? $", {s.FirstLayerUnits} first-layer units per pair" : "")}{(s.LaterLayerPairs > 0 ? $", {s.LaterLayerPairs} later-layer pairs" : "")}, σ {s.SigmaInitial}→{s.SigmaFinal}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}{(s.FixedWeightRms ? ", hidden weights held at their initial RMS" : "")}, seed {s.Seed}; population on {trainer.Evaluator.Description}");
+        console.MarkupLineInterpolated($"[bold]{name}[/]: {trainer.Parameters.Architecture} on {dataset}, OpenAI-ES, {2 * s.PopulationPairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}{(s.FirstLayerUnits > 0 ? $", {s.FirstLayerUnits} first-layer units per pair" : "")}{(s.LaterLayerPairs > 0 ? $", {s.LaterLayerPairs} later-layer pairs" : "")}, σ {s.SigmaInitial}→{s.SigmaFinal}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}{(s.FixedWeightRms ? ", hidden weights held at their initial RMS" : "")}, seed {s.Seed}; population on {trainer.Description}");
         double? minutes = parse.GetValue(options.TimeLimit);
-        var session = new EvolutionSessionOptions(
+        var sessionOptions = new EvolutionSessionOptions(
             name, outDir, parse.GetValue(options.Metrics) ?? Path.Combine(outDir, name + ".metrics.jsonl"),
             TimeLimit: minutes is { } m ? TimeSpan.FromMinutes(m) : null, EvaluationLimit: limit)
         {
@@ -117,10 +127,10 @@ internal static class EvolutionTrainCommand
         if (resume is null)
         {
             // A new run never replaces an earlier run's checkpoint nor appends to its metrics (--resume continues it).
-            RunOutputs.Claim(outDir, [session.CheckpointPath, session.MetricsPath!], overwrite, resume: session.CheckpointPath, log);
+            RunOutputs.Claim(outDir, [sessionOptions.CheckpointPath, sessionOptions.MetricsPath!], overwrite, resume: sessionOptions.CheckpointPath, log);
         }
 
-        EvolutionSessionResult result = EvolutionSession.Run(console, data, trainer, session, [0.925, 0.95, 0.967], elapsedBefore);
+        EvolutionSessionResult result = EvolutionSession.Run(console, data, trainer, sessionOptions, [0.925, 0.95, 0.967], elapsedBefore);
 
         IForwardExecutor literal = EvaluationExecutors.Reference(FloatSemantics.FtzElementwise, engine);
         IForwardExecutor ieee = EvaluationExecutors.Reference(FloatSemantics.Ieee, engine);

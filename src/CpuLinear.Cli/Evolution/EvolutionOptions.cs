@@ -25,13 +25,13 @@ internal sealed class EvolutionOptions
     public Option<float> LearningRateFinal { get; } = new("--es-lr-final") { Description = "Adam step size at the last generation (geometric decay).", DefaultValueFactory = _ => Defaults.LearningRateFinal };
     public Option<float> WeightDecay { get; } = new("--weight-decay") { Description = "L2 coefficient λ (update direction −ĝ + λθ).", DefaultValueFactory = _ => Defaults.WeightDecay };
     public Option<int> Rank { get; } = new("--rank") { Description = "Rank of each weight matrix's perturbation (EGGROLL); 0 = full rank.", DefaultValueFactory = _ => Defaults.Rank };
-    public Option<int> FirstLayerUnits { get; } = new("--first-layer-units") { Description = "First-layer units each pair perturbs (members reuse θ's activations for the rest; CPU engine only); 0 = all.", DefaultValueFactory = _ => Defaults.FirstLayerUnits };
+    public Option<int> FirstLayerUnits { get; } = new("--first-layer-units") { Description = "First-layer units each pair perturbs (members reuse θ's activations for the rest; the CPU engine, or train on a device backend); 0 = all.", DefaultValueFactory = _ => Defaults.FirstLayerUnits };
     public Option<bool> FixedWeightRms { get; } = new("--fixed-weight-rms") { Description = "After every update, rescale each hidden layer's weights to the initialisation's RMS √(2/fan_in), so weight decay cannot shrink units into the dead zone.", DefaultValueFactory = _ => Defaults.FixedWeightRms };
     public Option<ulong?> NoiseSeed { get; } = new("--noise-seed") { Description = "Seed of the members' noise alone (default: --seed); the minibatches and θ₀ keep --seed." };
     public Option<string> Optimizer { get; } = Choice("--es-optimizer", "How the ES direction becomes a step: adam (OpenAI-ES) or sgd (θ −= lr·direction).", EvolutionCheckpoint.OptimizerNames);
     public Option<string> Shaping { get; } = Choice("--fitness-shaping", "Pair weights from fitnesses: ranks (centered ranks) or zscore (pair differences z-scored over the pairs).", EvolutionCheckpoint.ShapingNames);
     public Option<string> DecayMode { get; } = Choice("--weight-decay-mode", "l2 (λθ in the direction, normalised by Adam) or decoupled (θ ×= 1 − lr·λ before each step).", EvolutionCheckpoint.DecayNames);
-    public Option<float> Temperature { get; } = new("--fitness-temperature") { Description = "T in the fitness −cross-entropy(logits / T); CPU engine only for T ≠ 1.", DefaultValueFactory = _ => Defaults.FitnessTemperature };
+    public Option<float> Temperature { get; } = new("--fitness-temperature") { Description = "T in the fitness −cross-entropy(logits / T); T ≠ 1 runs on the CPU engine or train on a device backend.", DefaultValueFactory = _ => Defaults.FitnessTemperature };
     public Option<string?> Metrics { get; } = new("--metrics") { Description = "Per-generation metrics file: .csv, else JSON Lines (default: <out>/<name>.metrics.jsonl)." };
     public Option<string?> Resume { get; } = new("--resume") { Description = "Continue an ES checkpoint; the run ends with the same bits as an uninterrupted one." };
     public Option<string?> Init { get; } = new("--init") { Description = "Start θ from any checkpoint of the same network (e.g. an FTZ-aware backprop one)." };
@@ -45,7 +45,7 @@ internal sealed class EvolutionOptions
 
     public Option<string?> ClusterSecret { get; } = SharedOptions.ClusterSecret();
 
-    public Option<int> LaterLayerPairs { get; } = new("--later-layer-pairs") { Description = "Pairs added after --pairs that perturb only the layers after the first (they reuse θ's first two layers' work; CPU engine only); 0 = none.", DefaultValueFactory = _ => Defaults.LaterLayerPairs };
+    public Option<int> LaterLayerPairs { get; } = new("--later-layer-pairs") { Description = "Pairs added after --pairs that perturb only the layers after the first (they reuse θ's first two layers' work; the CPU engine, or train on a device backend); 0 = none.", DefaultValueFactory = _ => Defaults.LaterLayerPairs };
 
     /// <summary>Every ES option, in help order.</summary>
     public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, LaterLayerPairs, FixedWeightRms, NoiseSeed, Optimizer, Shaping, DecayMode, Temperature, Metrics, Resume, Init, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];

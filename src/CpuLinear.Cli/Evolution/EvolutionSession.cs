@@ -36,8 +36,8 @@ internal sealed record EvolutionSessionResult(
     IReadOnlyList<(double Accuracy, double? Seconds, long? Generation)> TimeToAccuracy);
 
 /// <summary>
-/// Runs an <see cref="EvolutionTrainer"/> with a live progress bar (ETA, latest train/test accuracy), a metrics
-/// log and checkpoints. Ctrl-C (or the caller's <c>stop</c> token) finishes the current generation, writes the
+/// Runs an ES run (<see cref="IEvolutionRun"/>: the CPU-driven trainer or the device driver) with a live progress
+/// bar (ETA, latest train/test accuracy), a metrics log and checkpoints. Ctrl-C (or the caller's <c>stop</c> token) finishes the current generation, writes the
 /// checkpoint, then stops: resuming from it gives the same bits as a run that was never interrupted.
 /// </summary>
 internal static class EvolutionSession
@@ -45,7 +45,7 @@ internal static class EvolutionSession
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     public static EvolutionSessionResult Run(
-        IAnsiConsole console, DatasetSplits data, EvolutionTrainer trainer, EvolutionSessionOptions options, IReadOnlyList<double> milestones,
+        IAnsiConsole console, DatasetSplits data, IEvolutionRun trainer, EvolutionSessionOptions options, IReadOnlyList<double> milestones,
         double elapsedBefore = 0, CancellationToken stop = default)
     {
         IForwardExecutor fast = EvaluationExecutors.Fast();
@@ -126,7 +126,7 @@ internal static class EvolutionSession
     }
 
     // The trainer's state plus the name of its data, so evaluate and --resume find the same data again.
-    private static Checkpoint Capture(EvolutionTrainer trainer, double elapsedSeconds, string? dataset)
+    private static Checkpoint Capture(IEvolutionRun trainer, double elapsedSeconds, string? dataset)
     {
         Checkpoint state = EvolutionCheckpoint.Capture(trainer, elapsedSeconds);
         return dataset is null

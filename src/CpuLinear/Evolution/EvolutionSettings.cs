@@ -41,7 +41,7 @@ public sealed record EvolutionSettings
     /// subset lets every member reuse θ's first-layer activations and second-layer product and add only the
     /// changed units' contribution, which makes a member many times cheaper while each pair still measures a
     /// directional derivative of the same expected size (docs/evolution.md). Runs on the
-    /// CPU engine only.
+    /// CPU engine and in the device session of the ILGPU backend (docs/gpu.md).
     /// </summary>
     public int FirstLayerUnits { get; init; }
 
@@ -87,7 +87,8 @@ public sealed record EvolutionSettings
     /// and a network of at least two layers); 0, the default, adds none. They perturb only the layers after the
     /// first (<see cref="LaterLayerNoise"/>), so every one of them reuses θ's first-layer activations and second-layer
     /// product; the generation is then a block population (<see cref="BlockNoise"/>) of <see cref="PopulationPairs"/>
-    /// pairs whose W₁ and b₁ estimate comes from the first <see cref="Pairs"/> pairs only. Runs on the CPU engine only.
+    /// pairs whose W₁ and b₁ estimate comes from the first <see cref="Pairs"/> pairs only. Runs on the CPU engine and in
+    /// the device session of the ILGPU backend (docs/gpu.md).
     /// </summary>
     public int LaterLayerPairs { get; init; }
 

@@ -138,7 +138,7 @@ public sealed class EvolutionStrategy
         }
 
         fitness.CopyTo(_fitness);
-        ShapePairDifferences();
+        PairDifferences(Settings.Shaping, _fitness, _shaped, _differences);
         Noise.Estimate(_differences, _gradient, _engine);
         float decay = Settings.WeightDecay;
         float learningRate = _asked.LearningRate;
@@ -175,17 +175,31 @@ public sealed class EvolutionStrategy
         Generation++;
     }
 
-    // Pair j's difference dⱼ (the noise weighs it by 1 / (2·pairs)): rank⁺ − rank⁻, or the z-scored f⁺ − f⁻. Both are
-    // reduced in index order in double, so they depend on the fitnesses alone.
-    private void ShapePairDifferences()
+    /// <summary>
+    /// Pair j's difference dⱼ from the fitnesses (member 2j is θ + σεⱼ, 2j+1 is θ − σεⱼ): rank⁺ − rank⁻ with centered
+    /// ranks over the whole population, or the z-scored f⁺ − f⁻. The noise weighs it by 1 / (2·pairs) when it forms the
+    /// estimate (<see cref="PopulationNoise.Estimate"/>). Both are reduced in index order in double, so they depend on
+    /// the fitnesses alone: the definition <see cref="Tell"/> uses and any other driver of the same algorithm reuses.
+    /// </summary>
+    /// <param name="shaping">Ranks or z-scores.</param>
+    /// <param name="fitness">2·pairs fitnesses by member (no NaN).</param>
+    /// <param name="shaped">Scratch of 2·pairs floats (receives the centered ranks).</param>
+    /// <param name="differences">Receives the pairs' differences.</param>
+    /// <exception cref="ArgumentException">The spans' lengths do not match.</exception>
+    public static void PairDifferences(FitnessShaping shaping, ReadOnlySpan<double> fitness, Span<float> shaped, Span<float> differences)
     {
-        int pairs = _differences.Length;
-        if (Settings.Shaping == FitnessShaping.CenteredRanks)
+        int pairs = differences.Length;
+        if (fitness.Length != 2 * pairs || shaped.Length != fitness.Length)
         {
-            CenteredRanks.Compute(_fitness, _shaped);
+            throw new ArgumentException($"{pairs} pairs take {2 * pairs} fitnesses and as many shaped values; got {fitness.Length} and {shaped.Length}.");
+        }
+
+        if (shaping == FitnessShaping.CenteredRanks)
+        {
+            CenteredRanks.Compute(fitness, shaped);
             for (int j = 0; j < pairs; j++)
             {
-                _differences[j] = _shaped[2 * j] - _shaped[(2 * j) + 1];
+                differences[j] = shaped[2 * j] - shaped[(2 * j) + 1];
             }
 
             return;
@@ -194,13 +208,13 @@ public sealed class EvolutionStrategy
         double sum = 0;
         for (int j = 0; j < pairs; j++)
         {
-            sum += _fitness[2 * j] - _fitness[(2 * j) + 1];
+            sum += fitness[2 * j] - fitness[(2 * j) + 1];
         }
 
         double mean = sum / pairs, squares = 0;
         for (int j = 0; j < pairs; j++)
         {
-            double centred = _fitness[2 * j] - _fitness[(2 * j) + 1] - mean;
+            double centred = fitness[2 * j] - fitness[(2 * j) + 1] - mean;
             squares += centred * centred;
         }
 
@@ -208,7 +222,7 @@ public sealed class EvolutionStrategy
         double deviation = Math.Sqrt(squares / pairs);
         for (int j = 0; j < pairs; j++)
         {
-            _differences[j] = deviation > 0 ? (float)((_fitness[2 * j] - _fitness[(2 * j) + 1] - mean) / deviation) : 0f;
+            differences[j] = deviation > 0 ? (float)((fitness[2 * j] - fitness[(2 * j) + 1] - mean) / deviation) : 0f;
         }
     }
 

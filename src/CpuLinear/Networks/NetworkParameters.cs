@@ -47,8 +47,11 @@ public sealed class NetworkParameters
             squares += (double)w * w;
         }
 
-        return weights.IsEmpty ? 0 : Math.Sqrt(squares / weights.Length);
+        return RootMeanSquare(squares, weights.Length);
     }
+
+    /// <summary>√(squares / count), 0 for no values: the last step of <see cref="WeightRms"/> (a device that sums the squares in the same order ends with it).</summary>
+    internal static double RootMeanSquare(double squares, int count) => count == 0 ? 0 : Math.Sqrt(squares / count);
 
     /// <summary>A deep copy.</summary>
     public NetworkParameters Clone() => new(Architecture, (float[])Values.Clone());

@@ -42,6 +42,22 @@ public sealed class AdamOptimizer
         Step = step;
     }
 
+    /// <summary>
+    /// The two float scalars of update number <paramref name="step"/> (counted from 1): the step size with both bias
+    /// corrections folded in, and ε scaled the same way. Every element's update is then
+    /// <c>m = β₁·m + (1 − β₁)·g; v = β₂·v + (1 − β₂)·g·g; p −= stepSize·m / (√v + scaledEpsilon)</c> in float32, in that
+    /// order (a device copy of the update takes its scalars from here).
+    /// </summary>
+    public static (float StepSize, float ScaledEpsilon) StepScalars(AdamSettings settings, long step, float learningRate)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        // Corrections in double, rounded once: the same float step for every element and every platform.
+        float stepSize = (float)(learningRate * Math.Sqrt(1 - Math.Pow(settings.Beta2, step)) / (1 - Math.Pow(settings.Beta1, step)));
+        // ε is scaled the same way so the update equals the textbook m̂/(√v̂ + ε) form.
+        float scaledEpsilon = (float)(settings.Epsilon * Math.Sqrt(1 - Math.Pow(settings.Beta2, step)));
+        return (stepSize, scaledEpsilon);
+    }
+
     /// <summary>One update: <c>p -= lr·m̂/(√v̂ + ε)</c>, bias corrections folded into the step size.</summary>
     /// <exception cref="ArgumentException">The spans do not match the parameter count.</exception>
     public void Update(Span<float> parameters, ReadOnlySpan<float> gradient, float learningRate)
@@ -52,11 +68,8 @@ public sealed class AdamOptimizer
         }
 
         Step++;
-        float beta1 = Settings.Beta1, beta2 = Settings.Beta2, epsilon = Settings.Epsilon;
-        // Corrections in double, rounded once: the same float step for every element and every platform.
-        float stepSize = (float)(learningRate * Math.Sqrt(1 - Math.Pow(beta2, Step)) / (1 - Math.Pow(beta1, Step)));
-        // ε is scaled the same way so the update equals the textbook m̂/(√v̂ + ε) form.
-        float scaledEpsilon = (float)(epsilon * Math.Sqrt(1 - Math.Pow(beta2, Step)));
+        float beta1 = Settings.Beta1, beta2 = Settings.Beta2;
+        (float stepSize, float scaledEpsilon) = StepScalars(Settings, Step, learningRate);
         float[] m = FirstMoment, v = SecondMoment;
         for (int i = 0; i < parameters.Length; i++)
         {

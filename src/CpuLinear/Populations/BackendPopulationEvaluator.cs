@@ -11,8 +11,9 @@ namespace CpuLinear.Populations;
 /// full-rank members as vectors θ ± σε in chunks of at most about 64 MiB. Fitness bits equal the CPU engine's.
 /// </summary>
 /// <remarks>
-/// Unit-subset and later-layer members, and block populations of them, are not supported: their shared-activation
-/// decompositions exist on the CPU engine only.
+/// Unit-subset and later-layer members, and block populations of them, are not supported here: their shared-activation
+/// decompositions run on the CPU engine's evaluator and in the ILGPU backend's device session, which keeps the whole
+/// generation on the device.
 /// </remarks>
 public sealed class BackendPopulationEvaluator : IPopulationEvaluator
 {

@@ -29,24 +29,36 @@ public sealed class EvolutionMinibatches
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(batch);
-        ArgumentOutOfRangeException.ThrowIfNegative(generation);
-        int rows = Math.Min(_batchSize, data.Count);
-        int perEpoch = data.Count / rows;
-        long epoch = generation / perEpoch;
-        int slot = (int)(generation % perEpoch);
-        if (epoch != _permutationEpoch || data.Count != _permutationCount)
+        ReadOnlySpan<int> rows = Rows(data.Count, generation);
+        batch.Reset(rows.Length, data.Features, out Span<float> inputs, out Span<byte> labels);
+        for (int r = 0; r < rows.Length; r++)
         {
-            _permutation = MinibatchOrder.Permutation(data.Count, _seed ^ 0xE5_BA7C, (int)epoch);
-            _permutationEpoch = epoch;
-            _permutationCount = data.Count;
-        }
-
-        batch.Reset(rows, data.Features, out Span<float> inputs, out Span<byte> labels);
-        for (int r = 0; r < rows; r++)
-        {
-            int index = _permutation[(slot * rows) + r];
+            int index = rows[r];
             data.GetRow(index).CopyTo(inputs.Slice(r * data.Features, data.Features));
             labels[r] = data.Labels[index];
         }
+    }
+
+    /// <summary>
+    /// Which rows of a dataset of <paramref name="count"/> examples generation <paramref name="generation"/>'s batch
+    /// holds, in batch order (what <see cref="Gather"/> copies; a device that holds the data gathers from these).
+    /// The span is valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<int> Rows(int count, long generation)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(generation);
+        int rows = Math.Min(_batchSize, count);
+        int perEpoch = count / rows;
+        long epoch = generation / perEpoch;
+        int slot = (int)(generation % perEpoch);
+        if (epoch != _permutationEpoch || count != _permutationCount)
+        {
+            _permutation = MinibatchOrder.Permutation(count, _seed ^ 0xE5_BA7C, (int)epoch);
+            _permutationEpoch = epoch;
+            _permutationCount = count;
+        }
+
+        return _permutation.AsSpan(slot * rows, rows);
     }
 }

@@ -24,8 +24,8 @@ namespace CpuLinear.Populations;
 /// <para>
 /// Bits: each output element is one fixed chain (the shared product, then t increasing), computed by one thread,
 /// so they depend neither on the thread count nor on the vector width. They differ from evaluating the written-out
-/// member H₁·(W₂ + c·A₂·B₂) by rounding only (equal where nothing rounds, which a test checks), so this kind runs on
-/// the CPU engine only.
+/// member H₁·(W₂ + c·A₂·B₂) by rounding only (equal where nothing rounds, which a test checks), so a device that runs
+/// this kind computes the same chains (the ILGPU backend's device session does; its population evaluator does not).
 /// </para>
 /// </remarks>
 internal sealed class LaterLayerMembers

@@ -27,8 +27,9 @@ namespace CpuLinear.Populations;
 /// <para>
 /// Bits: each output element is one fixed chain (shared product, then mask units in increasing unit order,
 /// then the rank-r terms in increasing t), computed by one thread, so they do not depend on the thread count
-/// or vector width. They differ from evaluating the materialised member W + σ·A·B by rounding, which is why
-/// this mode runs on the CPU engine only.
+/// or vector width. They differ from evaluating the materialised member W + σ·A·B by rounding, which is why a device
+/// that runs this mode computes the same chains (the ILGPU backend's device session does; its population evaluator
+/// does not).
 /// </para>
 /// </remarks>
 internal sealed class UnitSubsetMembers

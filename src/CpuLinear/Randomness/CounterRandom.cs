@@ -62,7 +62,17 @@ public readonly struct CounterRandom(ulong key, ulong stream)
     // The two normals of Philox block `block`, before rounding to float.
     internal (double Cos, double Sin) Pair(long block)
     {
-        var (u1, u2) = Uniforms(Key, Stream, block);
+        var (x0, x1, x2, x3) = Philox4x32.Block(Key, Stream, (ulong)block);
+        return NormalPair(x0, x1, x2, x3);
+    }
+
+    /// <summary>
+    /// Box–Muller on one Philox block's words, before rounding to float: the definition a device generator
+    /// reproduces (u1 from x0 and x1 in [2^-53, 1], u2 from x2 and x3 in [0, 1)).
+    /// </summary>
+    internal static (double Cos, double Sin) NormalPair(uint x0, uint x1, uint x2, uint x3)
+    {
+        var (u1, u2) = UniformsOf(x0, x1, x2, x3);
         double radius = Math.Sqrt(-2 * PortableMath.Log(u1));
         var (sin, cos) = PortableMath.SinCosTurns(u2);
         return (radius * cos, radius * sin);
@@ -74,6 +84,12 @@ public readonly struct CounterRandom(ulong key, ulong stream)
     internal static (double U1, double U2) Uniforms(ulong key, ulong stream, long block)
     {
         var (x0, x1, x2, x3) = Philox4x32.Block(key, stream, (ulong)block);
+        return UniformsOf(x0, x1, x2, x3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (double U1, double U2) UniformsOf(uint x0, uint x1, uint x2, uint x3)
+    {
         double u1 = ((((ulong)x0 << 21) | (x1 >> 11)) + 1) * TwoPowMinus53;
         double u2 = (((ulong)x2 << 21) | (x3 >> 11)) * TwoPowMinus53;
         return (u1, u2);

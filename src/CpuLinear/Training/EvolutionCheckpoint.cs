@@ -15,13 +15,13 @@ public static class EvolutionCheckpoint
     /// <summary>The checkpoint's trainer name.</summary>
     public const string TrainerName = "es";
 
-    /// <summary>Captures the trainer's state after its last completed generation.</summary>
-    /// <param name="trainer">The trainer.</param>
+    /// <summary>Captures the run's state after its last completed generation.</summary>
+    /// <param name="trainer">The run (the CPU-driven trainer or a device driver).</param>
     /// <param name="elapsedSeconds">
     /// Wall time the run has taken so far, all sessions together; a resumed run continues its clock from here,
     /// so metrics and time-to-accuracy read as one run.
     /// </param>
-    public static Checkpoint Capture(EvolutionTrainer trainer, double elapsedSeconds = 0)
+    public static Checkpoint Capture(IEvolutionRun trainer, double elapsedSeconds = 0)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         EvolutionSettings s = trainer.Settings;
@@ -42,7 +42,7 @@ public static class EvolutionCheckpoint
             ["es_fitness_shaping"] = ShapingNames[(int)s.Shaping],
             ["es_decay_mode"] = DecayNames[(int)s.DecayMode],
             ["es_fitness_temperature"] = Text(s.FitnessTemperature),
-            ["es_adam_step"] = Text(trainer.Optimizer.Step),
+            ["es_adam_step"] = Text(trainer.AdamStep),
             ["es_elapsed_s"] = Text(elapsedSeconds),
             ["es_later_layer_pairs"] = Text(s.LaterLayerPairs),
         };
@@ -53,7 +53,7 @@ public static class EvolutionCheckpoint
 
         return new Checkpoint(
             trainer.Parameters.Clone(), FloatSemantics.FtzElementwise, TrainerName, null, s.Seed, trainer.Generation,
-            (float[])trainer.Optimizer.FirstMoment.Clone(), (float[])trainer.Optimizer.SecondMoment.Clone())
+            trainer.AdamFirstMoment.ToArray(), trainer.AdamSecondMoment.ToArray())
         {
             Extra = extra,
         };
@@ -66,16 +66,33 @@ public static class EvolutionCheckpoint
     /// <param name="evaluator">Where the population is evaluated (see <see cref="EvolutionTrainer"/>); null for the CPU engine.</param>
     public static EvolutionTrainer Resume(Checkpoint checkpoint, EngineSettings? engine = null, Populations.IPopulationEvaluator? evaluator = null)
     {
+        RequireResumable(checkpoint);
+        EvolutionSettings settings = SettingsOf(checkpoint);
+        var trainer = new EvolutionTrainer(checkpoint.Parameters.Clone(), settings, engine, evaluator);
+        trainer.Restore(checkpoint.Step, checkpoint.AdamFirstMoment!, checkpoint.AdamSecondMoment!, AdamStepOf(checkpoint));
+        return trainer;
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="checkpoint"/> was written by the ES trainer with its Adam state (what
+    /// <see cref="Resume"/> and any other driver that continues an ES run need).
+    /// </summary>
+    /// <exception cref="ArgumentException">Another trainer's checkpoint, or no Adam state.</exception>
+    public static void RequireResumable(Checkpoint checkpoint)
+    {
         ArgumentNullException.ThrowIfNull(checkpoint);
         if (checkpoint.Trainer != TrainerName || checkpoint.AdamFirstMoment is null || checkpoint.AdamSecondMoment is null)
         {
             throw new ArgumentException($"Only an ES checkpoint with Adam state can be resumed as ES; this one was written by '{checkpoint.Trainer}'.", nameof(checkpoint));
         }
+    }
 
-        EvolutionSettings settings = SettingsOf(checkpoint);
-        var trainer = new EvolutionTrainer(checkpoint.Parameters.Clone(), settings, engine, evaluator);
-        trainer.Restore(checkpoint.Step, checkpoint.AdamFirstMoment, checkpoint.AdamSecondMoment, Integer(checkpoint, "es_adam_step"));
-        return trainer;
+    /// <summary>Adam's step count stored in an ES checkpoint.</summary>
+    /// <exception cref="ArgumentException">The checkpoint lacks it.</exception>
+    public static long AdamStepOf(Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return Integer(checkpoint, "es_adam_step");
     }
 
     /// <summary>The settings stored in an ES checkpoint.</summary>

@@ -26,7 +26,7 @@ namespace CpuLinear.Training;
 /// (<see cref="EvolutionCheckpoint"/>) ends with the same bits.
 /// </para>
 /// </remarks>
-public sealed class EvolutionTrainer
+public sealed class EvolutionTrainer : IEvolutionRun
 {
     private readonly EvolutionMinibatches _minibatches;
     private readonly Minibatch _batch = new();
@@ -82,6 +82,18 @@ public sealed class EvolutionTrainer
 
     /// <summary>Adam's state; its step counts the updates made so far.</summary>
     public AdamOptimizer Optimizer => Strategy.Optimizer;
+
+    /// <inheritdoc />
+    public long AdamStep => Optimizer.Step;
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> AdamFirstMoment => Optimizer.FirstMoment;
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> AdamSecondMoment => Optimizer.SecondMoment;
+
+    /// <inheritdoc />
+    public string Description => Evaluator.Description;
 
     /// <summary>The next generation to run (= generations completed so far).</summary>
     public long Generation => Strategy.Generation;

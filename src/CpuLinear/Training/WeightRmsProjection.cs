@@ -29,20 +29,24 @@ public static class WeightRmsProjection
         NetworkArchitecture net = parameters.Architecture;
         for (int layer = 0; layer < net.LayerCount - 1; layer++)
         {
-            double rms = parameters.WeightRms(layer);
-            if (rms == 0)
+            if (Factor(net.Widths[layer], parameters.WeightRms(layer)) is not { } factor)
             {
                 continue;
             }
 
             Span<float> weights = parameters.Weights(layer);
-            float factor = (float)(TargetRms(net.Widths[layer]) / rms);
             for (int i = 0; i < weights.Length; i++)
             {
                 weights[i] *= factor;
             }
         }
     }
+
+    /// <summary>
+    /// The factor a layer's weights are multiplied by: √(2/fan_in) / rms rounded to float once, or null for a layer
+    /// whose weights are all zero (left as it is). <paramref name="rms"/> is <see cref="NetworkParameters.WeightRms"/>.
+    /// </summary>
+    public static float? Factor(int fanIn, double rms) => rms == 0 ? null : (float)(TargetRms(fanIn) / rms);
 
     /// <summary>The RMS a layer with <paramref name="fanIn"/> inputs is held at: the initialisation's √(2/fan_in).</summary>
     public static double TargetRms(int fanIn) => Math.Sqrt(2.0 / fanIn);

@@ -86,21 +86,31 @@ public sealed class EvolutionCliTests() : TemporaryFolderTest("cpulinear-es-cli-
     }
 
     [Fact]
-    public void Train_es_on_the_ilgpu_cpu_backend_ends_with_the_bits_of_the_cpu_engine()
+    public void Train_es_resumed_on_the_ilgpu_cpu_backend_ends_with_the_bits_of_the_cpu_engine()
     {
         string[] common = ["train", "--method", "es", "--generations", "2", "--pairs", "2", "--es-batch", "16", "--threads", "2", "--limit", "200"];
         (int exit, string output, string errors) = Run([.. common, "--out", Path.Combine(Folder, "engine")]);
         Assert.True(exit == 0, errors);
         Assert.Contains("population on the CPU engine", output);
-        (exit, output, errors) = Run([.. common, "--out", Path.Combine(Folder, "ilgpu"), "--backend", "ilgpu-cpu"]);
+        // The first generation on the CPU engine (a zero time limit stops after it), the second resumed with the whole
+        // generation on the device: the device continues the engine's θ and Adam state with the engine's bits.
+        string ilgpuFolder = Path.Combine(Folder, "ilgpu"), ilgpuCheckpoint = Path.Combine(ilgpuFolder, "es.safetensors");
+        (exit, _, errors) = Run([.. common, "--out", ilgpuFolder, "--time-limit", "0"]);
         Assert.True(exit == 0, errors);
-        // The trainer itself reports where it evaluates, so an option that was parsed but not passed on fails here.
+        Assert.Equal(1, SafetensorsCheckpoint.Read(ilgpuCheckpoint).Step);
+        (exit, output, errors) = Run("train", "--method", "es", "--resume", ilgpuCheckpoint, "--backend", "ilgpu-cpu", "--threads", "2", "--limit", "200");
+        Assert.True(exit == 0, errors);
+        // The run itself reports where it evaluates, so an option that was parsed but not passed on fails here.
         Assert.Contains("population on CPU accelerator", output);
+        Assert.Contains("the whole generation on the device", output);
 
         Checkpoint engine = SafetensorsCheckpoint.Read(Path.Combine(Folder, "engine", "es.safetensors"));
-        Checkpoint ilgpu = SafetensorsCheckpoint.Read(Path.Combine(Folder, "ilgpu", "es.safetensors"));
+        Checkpoint ilgpu = SafetensorsCheckpoint.Read(ilgpuCheckpoint);
         Assert.Equal(2, ilgpu.Step);
         Assert.Equal(EvolutionTestData.Hex(engine.Parameters.Values), EvolutionTestData.Hex(ilgpu.Parameters.Values));
+        Assert.Equal(EvolutionTestData.Hex(engine.AdamFirstMoment!), EvolutionTestData.Hex(ilgpu.AdamFirstMoment!));
+        Assert.Equal(EvolutionTestData.Hex(engine.AdamSecondMoment!), EvolutionTestData.Hex(ilgpu.AdamSecondMoment!));
+        Assert.Equal(engine.Extra["es_adam_step"], ilgpu.Extra["es_adam_step"]);
     }
 
     [Fact]
