@@ -125,21 +125,7 @@ public sealed class LinearRnnExecutor
         Gemm.Multiply(a, b, c, _settings);
     }
 
-    private void AddBiasRows(Span<float> matrix, ReadOnlySpan<float> bias, int columns)
-    {
-        if (FlushesElementwise && !FloatEnvironment.IsHardwareControlAvailable)
-        {
-            SoftwareFlush.AddBiasRows(matrix, columns, bias);
-            return;
-        }
-
-        using var scope = FloatEnvironment.Enter(ElementwiseMode);
-        for (int row = 0; row < matrix.Length; row += columns)
-        {
-            Span<float> values = matrix.Slice(row, columns);
-            TensorPrimitives.Add(values, bias, values);
-        }
-    }
+    private void AddBiasRows(Span<float> matrix, ReadOnlySpan<float> bias, int columns) => LiteralExecutor.AddBiasRows(Semantics, matrix, bias, columns);
 
     private void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
     {

@@ -95,15 +95,23 @@ public sealed class LiteralExecutor : IForwardExecutor
         new ReadOnlySpan2D<float>(_back, 0, batch, net.Outputs, 0).CopyTo(logits);
     }
 
-    private void AddBiasRows(Span<float> matrix, ReadOnlySpan<float> bias, int columns)
+    private void AddBiasRows(Span<float> matrix, ReadOnlySpan<float> bias, int columns) => AddBiasRows(Semantics, matrix, bias, columns);
+
+    /// <summary>
+    /// The literal program's bias add on every row of <paramref name="matrix"/> under <paramref name="semantics"/>:
+    /// the hardware's FTZ/DAZ scope when it is available, else the software flush. Other literal programs (the
+    /// linear RNN) use it so their element-wise steps are this one.
+    /// </summary>
+    internal static void AddBiasRows(FloatSemantics semantics, Span<float> matrix, ReadOnlySpan<float> bias, int columns)
     {
-        if (FlushesElementwise && !FloatEnvironment.IsHardwareControlAvailable)
+        bool flushes = semantics != FloatSemantics.Ieee;
+        if (flushes && !FloatEnvironment.IsHardwareControlAvailable)
         {
             SoftwareFlush.AddBiasRows(matrix, columns, bias);
             return;
         }
 
-        using var scope = FloatEnvironment.Enter(ElementwiseMode);
+        using var scope = FloatEnvironment.Enter(flushes ? FloatMode.FlushToZeroAndDenormalsAreZero : FloatMode.Ieee);
         for (int row = 0; row < matrix.Length; row += columns)
         {
             Span<float> values = matrix.Slice(row, columns);
