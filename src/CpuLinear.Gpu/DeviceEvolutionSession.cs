@@ -72,7 +72,7 @@ public sealed partial class DeviceEvolutionSession : IEvolutionRun, IDisposable
     /// <param name="parameters">θ₀, copied to the device; <see cref="Parameters"/> then follows the device's θ.</param>
     /// <param name="settings">The run's settings; rank, first-layer units and later-layer pairs choose the member kind as <see cref="PopulationNoise.For"/> does.</param>
     /// <param name="ownsBackend">Dispose the backend with the session.</param>
-    /// <exception cref="ArgumentException">Invalid settings, or unit subsets or later-layer pairs on a single-layer network.</exception>
+    /// <exception cref="ArgumentException">Invalid settings, unit subsets or later-layer pairs on a single-layer network, or σ per layer.</exception>
     public DeviceEvolutionSession(IlgpuBackend backend, NetworkParameters parameters, EvolutionSettings settings, bool ownsBackend = false)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -88,6 +88,11 @@ public sealed partial class DeviceEvolutionSession : IEvolutionRun, IDisposable
         if (settings.LaterLayerPairs > 0 && _net.LayerCount < 2)
         {
             throw new ArgumentException($"Perturbing only the layers after the first needs at least two layers; the network has {_net.LayerCount}.", nameof(parameters));
+        }
+
+        if (settings.HasSigmaLayerScales)
+        {
+            throw new ArgumentException($"σ per layer ({settings.SigmaLayerScales}) is not drawn by the device session; run it on the CPU engine (train --backend cpu) or leave every layer at 1.", nameof(settings));
         }
 
         _backend = backend;

@@ -154,6 +154,10 @@ public sealed class DeviceEvolutionSessionTests(IlgpuFixture fixture) : IClassFi
             new DeviceEvolutionSession(fixture.Backend, NetworkParameters.Initialize(single, 1), Base with { LaterLayerPairs = 2 }));
         Assert.Contains("at least two layers", error.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new DeviceEvolutionSession(fixture.Backend, NetworkParameters.Initialize(Tiny, 1), Base with { Pairs = 0 }));
+        error = Assert.Throws<ArgumentException>(() => new DeviceEvolutionSession(
+            fixture.Backend, NetworkParameters.Initialize(Tiny, 1), Base with { SigmaLayerScales = new(Enumerable.Range(0, Tiny.LayerCount).Select(l => l == 0 ? 2f : 1f)) }));
+        Assert.Contains("σ per layer (2,", error.Message, StringComparison.Ordinal);
+        Assert.Contains("CPU engine", error.Message, StringComparison.Ordinal);
 
         using var session = new DeviceEvolutionSession(fixture.Backend, NetworkParameters.Initialize(Tiny, 1), Base);
         error = Assert.Throws<ArgumentException>(() => session.Restore(3, new float[Tiny.ParameterCount - 1], new float[Tiny.ParameterCount], 3));

@@ -47,8 +47,10 @@ internal sealed class EvolutionOptions
 
     public Option<int> LaterLayerPairs { get; } = new("--later-layer-pairs") { Description = "Pairs added after --pairs that perturb only the layers after the first (they reuse θ's first two layers' work; the CPU engine, or train on a device backend); 0 = none.", DefaultValueFactory = _ => Defaults.LaterLayerPairs };
 
+    public Option<string?> SigmaLayers { get; } = new("--sigma-layers") { Description = "σ per layer: one factor per layer, comma-separated (e.g. 1,2,4 for three layers); layer l's members search at σ·factor l. Low-rank kinds; the CPU engine, a compute backend or a cluster. Default: 1 for every layer." };
+
     /// <summary>Every ES option, in help order.</summary>
-    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, LaterLayerPairs, FixedWeightRms, NoiseSeed, Optimizer, Shaping, DecayMode, Temperature, Metrics, Resume, Init, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];
+    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, LaterLayerPairs, SigmaLayers, FixedWeightRms, NoiseSeed, Optimizer, Shaping, DecayMode, Temperature, Metrics, Resume, Init, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];
 
     public void AddTo(Command command)
     {
@@ -90,6 +92,9 @@ internal sealed class EvolutionOptions
             DecayMode = (WeightDecayMode)Named(DecayMode, EvolutionCheckpoint.DecayNames, (int)d.DecayMode),
             FitnessTemperature = Pick(Temperature, d.FitnessTemperature),
             LaterLayerPairs = Pick(LaterLayerPairs, d.LaterLayerPairs),
+            SigmaLayerScales = parse.GetResult(SigmaLayers) is { Implicit: false } && parse.GetValue(SigmaLayers) is { } scales
+                ? LayerScales.Parse(scales)
+                : d.SigmaLayerScales,
         };
         settings.Validate();
         return settings;

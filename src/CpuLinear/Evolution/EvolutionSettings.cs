@@ -92,6 +92,20 @@ public sealed record EvolutionSettings
     /// </summary>
     public int LaterLayerPairs { get; init; }
 
+    /// <summary>
+    /// σ per layer: layer l's perturbation (its factor A, hence A·Bᵀ, and its bias noise) is multiplied by entry l, so
+    /// its members search at σ(g)·entry l; empty, the default, is 1 for every layer. One positive entry per layer of the
+    /// network (checked where the noise is built); low-rank kinds only (<see cref="Rank"/> ≥ 1). Layer l's estimate is
+    /// the one a run with σ(g)·entry l everywhere would make for that layer (docs/evolution.md, "σ per layer").
+    /// </summary>
+    public LayerScales SigmaLayerScales { get; init; } = LayerScales.None;
+
+    /// <summary>Layer <paramref name="layer"/>'s entry of <see cref="SigmaLayerScales"/>; 1 when it is empty.</summary>
+    public float SigmaScaleOf(int layer) => SigmaLayerScales.Count == 0 ? 1f : SigmaLayerScales[layer];
+
+    /// <summary>Whether any layer's σ differs from σ(g) (<see cref="SigmaLayerScales"/> has an entry other than 1).</summary>
+    public bool HasSigmaLayerScales => SigmaLayerScales.AnyNotOne;
+
     /// <summary>All antithetic pairs of a generation: <see cref="Pairs"/> + <see cref="LaterLayerPairs"/>.</summary>
     public int PopulationPairs => Pairs + LaterLayerPairs;
 
@@ -137,6 +151,16 @@ public sealed record EvolutionSettings
         if (LaterLayerPairs < 0 || (LaterLayerPairs > 0 && Rank == 0))
         {
             throw new ArgumentException($"Later-layer pairs must be 0 (none) or positive with a low-rank perturbation (rank ≥ 1); got {LaterLayerPairs} pairs at rank {Rank}.");
+        }
+
+        if (SigmaLayerScales is null)
+        {
+            throw new ArgumentException("σ layer scales must be a list (LayerScales.None for none).");
+        }
+
+        if (HasSigmaLayerScales && Rank == 0)
+        {
+            throw new ArgumentException("σ per layer needs a low-rank perturbation (rank ≥ 1); full-rank members draw one table for all of θ.");
         }
 
         if ((long)Pairs + LaterLayerPairs > int.MaxValue / 2)

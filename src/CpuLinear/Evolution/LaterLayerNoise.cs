@@ -27,8 +27,14 @@ public sealed class LaterLayerNoise : LowRankNoise
 {
     /// <summary>The noise of <paramref name="pairs"/> later-layer pairs at rank <paramref name="rank"/>, numbered from <paramref name="firstPair"/> in their population.</summary>
     /// <exception cref="ArgumentException">The network has fewer than two layers.</exception>
-    public LaterLayerNoise(NetworkArchitecture architecture, int rank, int pairs, ulong seed, int firstPair = 0)
-        : base(MemberKind.LaterLayers, RequireLayers(architecture), rank, pairs, seed)
+    /// <param name="architecture">The network (at least two layers).</param>
+    /// <param name="rank">r ≥ 1.</param>
+    /// <param name="pairs">Antithetic pairs.</param>
+    /// <param name="seed">The noise seed.</param>
+    /// <param name="firstPair">This noise's pair 0 in its population.</param>
+    /// <param name="layerScales">σ per layer (see <see cref="LowRankNoise"/>; layer 1's factor is unused); null: 1 for every layer.</param>
+    public LaterLayerNoise(NetworkArchitecture architecture, int rank, int pairs, ulong seed, int firstPair = 0, IReadOnlyList<float>? layerScales = null)
+        : base(MemberKind.LaterLayers, RequireLayers(architecture), rank, pairs, seed, layerScales)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(firstPair);
         if ((long)firstPair + pairs > int.MaxValue)

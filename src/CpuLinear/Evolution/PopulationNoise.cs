@@ -46,22 +46,28 @@ public abstract class PopulationNoise
     /// low rank otherwise; with <see cref="EvolutionSettings.LaterLayerPairs"/> M &gt; 0, a <see cref="BlockNoise"/>
     /// of those <see cref="EvolutionSettings.Pairs"/> pairs followed by M <see cref="LaterLayerNoise"/> pairs.
     /// </summary>
-    /// <exception cref="ArgumentException">The settings are invalid, or unit subsets or later-layer pairs on a single-layer network.</exception>
+    /// <exception cref="ArgumentException">The settings are invalid, unit subsets or later-layer pairs on a single-layer network, or σ layer scales that are not one per layer.</exception>
     public static PopulationNoise For(NetworkArchitecture architecture, EvolutionSettings settings, EngineSettings? engine = null)
     {
         ArgumentNullException.ThrowIfNull(architecture);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
+        if (settings.SigmaLayerScales.Count != 0 && settings.SigmaLayerScales.Count != architecture.LayerCount)
+        {
+            throw new ArgumentException($"σ layer scales: the {architecture} network has {architecture.LayerCount} layers; got {settings.SigmaLayerScales.Count} scales ({settings.SigmaLayerScales}).", nameof(settings));
+        }
+
         if (settings.Rank == 0)
         {
             return new FullRankNoise(architecture.ParameterCount, settings.Pairs, settings.EffectiveNoiseSeed, engine);
         }
 
+        IReadOnlyList<float>? scales = settings.HasSigmaLayerScales ? settings.SigmaLayerScales : null;
         LowRankNoise first = settings.FirstLayerUnits > 0
-            ? new UnitSubsetNoise(architecture, settings.Rank, settings.FirstLayerUnits, settings.Pairs, settings.EffectiveNoiseSeed)
-            : new LowRankNoise(architecture, settings.Rank, settings.Pairs, settings.EffectiveNoiseSeed);
+            ? new UnitSubsetNoise(architecture, settings.Rank, settings.FirstLayerUnits, settings.Pairs, settings.EffectiveNoiseSeed, scales)
+            : new LowRankNoise(architecture, settings.Rank, settings.Pairs, settings.EffectiveNoiseSeed, scales);
         return settings.LaterLayerPairs > 0
-            ? new BlockNoise([first, new LaterLayerNoise(architecture, settings.Rank, settings.LaterLayerPairs, settings.EffectiveNoiseSeed, firstPair: settings.Pairs)])
+            ? new BlockNoise([first, new LaterLayerNoise(architecture, settings.Rank, settings.LaterLayerPairs, settings.EffectiveNoiseSeed, firstPair: settings.Pairs, layerScales: scales)])
             : first;
     }
 

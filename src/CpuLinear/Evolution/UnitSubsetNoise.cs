@@ -22,8 +22,14 @@ public sealed class UnitSubsetNoise : LowRankNoise
 
     /// <summary>The noise of <paramref name="pairs"/> pairs that each perturb <paramref name="units"/> first-layer units at rank <paramref name="rank"/>.</summary>
     /// <exception cref="ArgumentException">The network has fewer than two layers.</exception>
-    public UnitSubsetNoise(NetworkArchitecture architecture, int rank, int units, int pairs, ulong seed)
-        : base(MemberKind.UnitSubset, architecture, rank, pairs, seed)
+    /// <param name="architecture">The network (at least two layers).</param>
+    /// <param name="rank">r ≥ 1.</param>
+    /// <param name="units">k: first-layer units per pair.</param>
+    /// <param name="pairs">Antithetic pairs.</param>
+    /// <param name="seed">The noise seed.</param>
+    /// <param name="layerScales">σ per layer (see <see cref="LowRankNoise"/>); null: 1 for every layer.</param>
+    public UnitSubsetNoise(NetworkArchitecture architecture, int rank, int units, int pairs, ulong seed, IReadOnlyList<float>? layerScales = null)
+        : base(MemberKind.UnitSubset, architecture, rank, pairs, seed, layerScales)
     {
         _subsets = new UnitSubsets(architecture, rank, units);
         _pairUnits = new int[pairs * _subsets.Units];

@@ -46,6 +46,11 @@ public static class EvolutionCheckpoint
             ["es_elapsed_s"] = Text(elapsedSeconds),
             ["es_later_layer_pairs"] = Text(s.LaterLayerPairs),
         };
+        if (s.SigmaLayerScales.Count != 0)
+        {
+            extra["es_sigma_layer_scales"] = s.SigmaLayerScales.ToString();
+        }
+
         if (s.NoiseSeed is { } noiseSeed)
         {
             extra["es_noise_seed"] = noiseSeed.ToString(CultureInfo.InvariantCulture);
@@ -123,6 +128,8 @@ public static class EvolutionCheckpoint
             FitnessTemperature = checkpoint.Extra.ContainsKey("es_fitness_temperature") ? Single(checkpoint, "es_fitness_temperature") : 1f,
             // Checkpoints written before the setting existed had no later-layer pairs.
             LaterLayerPairs = checkpoint.Extra.TryGetValue("es_later_layer_pairs", out string? laterPairs) ? Count(laterPairs, "es_later_layer_pairs") : 0,
+            // Checkpoints written before the setting existed searched every layer at σ.
+            SigmaLayerScales = checkpoint.Extra.TryGetValue("es_sigma_layer_scales", out string? scales) ? ScalesOf(scales) : LayerScales.None,
         };
     }
 
@@ -188,6 +195,18 @@ public static class EvolutionCheckpoint
         return index >= 0
             ? index
             : throw new ArgumentException($"The ES checkpoint's '{key}' must be one of {string.Join(", ", names)}; found '{text}'.", nameof(checkpoint));
+    }
+
+    private static LayerScales ScalesOf(string text)
+    {
+        try
+        {
+            return LayerScales.Parse(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"The ES checkpoint's 'es_sigma_layer_scales' is invalid: {e.Message}", e);
+        }
     }
 
     private static ulong UnsignedInteger(string text, string key) =>
