@@ -52,7 +52,29 @@ public sealed class ExperimentCommandTests() : TemporaryFolderTest("cpulinear-ex
         Assert.Contains("rnn-parity.csv", errors);
     }
 
+    [Fact]
+    public void Gradient_alignment_writes_one_row_per_population_and_block_and_refuses_to_overwrite()
+    {
+        string[] tiny = ["experiment", "gradient-alignment", "--dataset", "parity4", "--out", Folder, "--pairs", "3,9", "--first-layer-units", "4", "--es-batch", "8", "--generations", "10", "--threads", "1"];
+        (int exit, string output, string errors) = Run(tiny);
+        Assert.True(exit == 0, errors);
+        string[] lines = File.ReadAllLines(Path.Combine(Folder, "gradient-alignment.csv"));
+        Assert.Equal(GradientAlignmentCommand.CsvHeader, lines[0]);
+        // 2 populations x (3 layers' W and b + all); the default parity network is 4-16-16-2.
+        Assert.Equal(1 + (2 * 7), lines.Length);
+        Assert.StartsWith("3,W1,64,", lines[1]);
+        Assert.StartsWith("9,all,386,", lines[^1]);
+        Assert.Contains("FTZ-aware vs straight-through", output);
+        Assert.Contains("4-16-16-2 (s = 2^125) at θ₀ of seed 1", errors);
+
+        (exit, _, errors) = Run(tiny);
+        Assert.Equal(CommandErrors.Failure, exit);
+        Assert.Contains("gradient-alignment.csv", errors);
+    }
+
     [Theory]
+    [InlineData("gradient-alignment", "--pairs", "4,0", "--pairs takes positive whole numbers; '0' in '4,0' is not one")]
+    [InlineData("gradient-alignment", "--sigma-layers", "1,z", "entry 2 of '1,z' is 'z'")]
     [InlineData("bottleneck", "--along", "sideways", "--along must be tangent or isotropic")]
     [InlineData("bottleneck", "--radii", "1,x", "--radii takes positive numbers; 'x' in '1,x' is not one")]
     [InlineData("bottleneck", "--semantics", "ieee,fast", "--semantics takes ieee, ftz-elementwise or ftz-everywhere; 'fast' in 'ieee,fast' is not one")]
