@@ -6,6 +6,7 @@ using CpuLinear.Cli.Evolution;
 using CpuLinear.Cli.Options;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
+using CpuLinear.Experiments;
 using CpuLinear.Gpu;
 using CpuLinear.Networks;
 using CpuLinear.Populations;
@@ -67,7 +68,18 @@ internal static class EvolutionTrainCommand
         // drive the host's EvolutionTrainer. Either way the backend exists before any data is read.
         BackendKind kind = cluster is null ? BackendKinds.Parse(parse.GetValue(options.Backend)!) : BackendKind.Cpu;
         using IlgpuBackend? device = kind == BackendKind.Cpu ? null : (IlgpuBackend)ComputeBackends.Create(kind, engine);
-        using IPopulationEvaluator? local = cluster is null && device is null ? new CpuPopulationEvaluator(engine) : null;
+        string? linearizedName = parse.GetValue(options.LinearizedFitness);
+        GradientMode? linearized = linearizedName is null
+            ? null
+            : CheckpointNames.ParseGradient(linearizedName) ?? throw new ArgumentException($"--linearized-fitness takes ftz-aware, straight-through or pure-linear; got '{linearizedName}'.");
+        if (linearized is not null && (cluster is not null || device is not null))
+        {
+            throw new ArgumentException("--linearized-fitness scores members on the CPU engine only; drop --cluster and --backend.");
+        }
+
+        using IPopulationEvaluator? local = cluster is null && device is null
+            ? (linearized is { } mode ? new LinearizedPopulationEvaluator(mode, engine) : new CpuPopulationEvaluator(engine))
+            : null;
         IPopulationEvaluator? backend = cluster?.Evaluator ?? local;
         // The network's inputs and classes come from the data, so it is loaded before the run claims its folder.
         using DatasetSplits data = DatasetChoice.Load(dataset, dataDir, log);
@@ -104,7 +116,7 @@ internal static class EvolutionTrainCommand
             }
 
             trainer = device is null ? new EvolutionTrainer(parameters, settings, engine, backend) : new DeviceEvolutionSession(device, parameters, settings);
-            name = init is null ? "es" : "es-from-init";
+            name = linearized is { } gradient ? $"es-linearized-{CheckpointNames.Of(gradient)}" : init is null ? "es" : "es-from-init";
         }
 
         // Declared after the backend, so the session releases its buffers before the backend goes.

@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace CpuLinear.Cli.Commands;
 
 /// <summary>
-/// <c>cpulinear experiment bottleneck|rnn-parity|gradient-alignment</c>: the experiments beyond the blog (docs/experiments.md). Each
+/// <c>cpulinear experiment bottleneck|rnn-parity|gradient-alignment|noisy-gradient</c>: the experiments beyond the blog (docs/experiments.md). Each
 /// prints a table and writes a CSV and a PNG into <c>--out</c>, refusing to replace them without <c>--overwrite</c>.
 /// </summary>
 internal static class ExperimentCommand
@@ -12,10 +12,11 @@ internal static class ExperimentCommand
     /// <summary>Builds the command; tests pass their own console and error writer.</summary>
     public static Command Create(IAnsiConsole? output = null, TextWriter? errors = null)
     {
-        var command = new Command("experiment", "Experiments beyond the blog: how multilinear deep linear networks are (bottleneck), parity in a linear RNN (rnn-parity) and how good one ES estimate is (gradient-alignment).");
+        var command = new Command("experiment", "Experiments beyond the blog: how multilinear deep linear networks are (bottleneck), parity in a linear RNN (rnn-parity) how good one ES estimate is (gradient-alignment) and what an estimate of that quality could buy (noisy-gradient).");
         command.Subcommands.Add(BottleneckCommand.Create(output, errors));
         command.Subcommands.Add(RnnParityCommand.Create(output, errors));
         command.Subcommands.Add(GradientAlignmentCommand.Create(output, errors));
+        command.Subcommands.Add(NoisyGradientCommand.Create(output, errors));
         return command;
     }
 

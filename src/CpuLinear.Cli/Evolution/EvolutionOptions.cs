@@ -49,8 +49,10 @@ internal sealed class EvolutionOptions
 
     public Option<string?> SigmaLayers { get; } = new("--sigma-layers") { Description = "σ per layer: one factor per layer, comma-separated (e.g. 1,2,4 for three layers); layer l's members search at σ·factor l. Low-rank kinds; the CPU engine, a compute backend or a cluster. Default: 1 for every layer." };
 
+    public Option<string?> LinearizedFitness { get; } = new("--linearized-fitness") { Description = "A diagnostic, not ES: score each member by the first-order model of the minibatch loss along this backprop gradient (ftz-aware, straight-through or pure-linear) instead of running it; everything else is ES's. The CPU engine only; its checkpoints are named es-linearized-GRADIENT, and a resumed run needs the option again.", HelpName = "GRADIENT" };
+
     /// <summary>Every ES option, in help order.</summary>
-    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, LaterLayerPairs, SigmaLayers, FixedWeightRms, NoiseSeed, Optimizer, Shaping, DecayMode, Temperature, Metrics, Resume, Init, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];
+    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, LaterLayerPairs, SigmaLayers, FixedWeightRms, NoiseSeed, Optimizer, Shaping, DecayMode, Temperature, LinearizedFitness, Metrics, Resume, Init, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];
 
     public void AddTo(Command command)
     {
