@@ -101,27 +101,16 @@ internal static class BottleneckCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             IReadOnlyList<BottleneckRow> rows = BottleneckExperiment.Run(settings, name => log.WriteLine(string.Create(Invariant, $"  {name} done at {clock.Elapsed.TotalSeconds:F1} s")));
 
-            OutputFiles.Write(csv, Csv(rows));
-            OutputFiles.Write(png, MultilinearityFigure.Png(rows, kindName));
-            IAnsiConsole console = output ?? AnsiConsole.Console;
-            console.Write(Table(rows, kindName));
-            console.MarkupLineInterpolated($"Wrote [blue]{csv}[/] and [blue]{png}[/]");
+            ExperimentCommand.Finish(output, Table(rows, kindName), csv, Csv(rows), png, MultilinearityFigure.Png(rows, kindName));
         }));
         return command;
     }
 
     /// <summary>The rows as CSV (<see cref="CsvHeader"/>), numbers in invariant round-trip form.</summary>
-    public static string Csv(IEnumerable<BottleneckRow> rows)
-    {
-        var text = new StringBuilder(CsvHeader).Append('\n');
-        foreach (BottleneckRow r in rows)
-        {
-            text.Append(Invariant, $"{r.Network},{string.Join('-', r.Architecture.Widths)},{CheckpointNames.Of(r.Semantics)},{Kind(r.Directions)},")
-                .Append(Invariant, $"{r.Radius:R},{r.RelativeRadius:R},{r.OutputNorm:R},{r.FirstOrder:R},{r.SecondOrder:R},{r.ThirdOrder:R},{r.SecondOrderRatio:R},{r.ThirdOrderRatio:R}\n");
-        }
-
-        return text.ToString();
-    }
+    public static string Csv(IEnumerable<BottleneckRow> rows) =>
+        ExperimentCommand.Csv(CsvHeader, rows, r => string.Create(
+            Invariant,
+            $"{r.Network},{string.Join('-', r.Architecture.Widths)},{CheckpointNames.Of(r.Semantics)},{Kind(r.Directions)},{r.Radius:R},{r.RelativeRadius:R},{r.OutputNorm:R},{r.FirstOrder:R},{r.SecondOrder:R},{r.ThirdOrder:R},{r.SecondOrderRatio:R},{r.ThirdOrderRatio:R}"));
 
     /// <summary>tangent or isotropic.</summary>
     public static string Kind(WeightDirectionKind kind) => kind == WeightDirectionKind.Tangent ? "tangent" : "isotropic";

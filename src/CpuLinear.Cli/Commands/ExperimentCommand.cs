@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text;
 using Spectre.Console;
 
 namespace CpuLinear.Cli.Commands;
@@ -18,6 +19,42 @@ internal static class ExperimentCommand
         command.Subcommands.Add(GradientAlignmentCommand.Create(output, errors));
         command.Subcommands.Add(NoisyGradientCommand.Create(output, errors));
         return command;
+    }
+
+    /// <summary>
+    /// The end every experiment shares: its CSV (and figure, if any) written whole or not at all, then its table and
+    /// the files' names on the console.
+    /// </summary>
+    public static void Finish(IAnsiConsole? output, Table table, string csv, string csvText, string? png = null, byte[]? pngBytes = null)
+    {
+        OutputFiles.Write(csv, csvText);
+        if (png is not null)
+        {
+            OutputFiles.Write(png, pngBytes ?? throw new ArgumentNullException(nameof(pngBytes)));
+        }
+
+        IAnsiConsole console = output ?? AnsiConsole.Console;
+        console.Write(table);
+        if (png is null)
+        {
+            console.MarkupLineInterpolated($"Wrote [blue]{csv}[/]");
+        }
+        else
+        {
+            console.MarkupLineInterpolated($"Wrote [blue]{csv}[/] and [blue]{png}[/]");
+        }
+    }
+
+    /// <summary>A CSV: <paramref name="header"/>, then one line per row as <paramref name="line"/> writes it (without its newline).</summary>
+    public static string Csv<T>(string header, IEnumerable<T> rows, Func<T, string> line)
+    {
+        var text = new StringBuilder(header).Append('\n');
+        foreach (T row in rows)
+        {
+            text.Append(line(row)).Append('\n');
+        }
+
+        return text.ToString();
     }
 
     /// <summary>Parses a comma-separated list with <paramref name="parse"/>, naming <paramref name="option"/> in errors.</summary>

@@ -98,25 +98,14 @@ internal static class GradientAlignmentCommand
             log.WriteLine(string.Create(Invariant, $"{net} at {(path is null ? $"θ₀ of seed {seedValue}" : $"'{path}'")}, generation {settings.Generation} of {settings.Members.Generations} (σ {settings.Members.SigmaAt(settings.Generation)}), batch {settings.Members.BatchSize}, pairs {string.Join(", ", settings.PairCounts)}"));
             var clock = System.Diagnostics.Stopwatch.StartNew();
             IReadOnlyList<GradientAlignmentRow> rows = GradientAlignmentExperiment.Run(theta, data.Train, settings, step => log.WriteLine(string.Create(Invariant, $"  {step} done at {clock.Elapsed.TotalSeconds:F1} s")));
-            OutputFiles.Write(csv, Csv(rows));
-            IAnsiConsole console = output ?? AnsiConsole.Console;
-            console.Write(Table(rows));
-            console.MarkupLineInterpolated($"Wrote [blue]{csv}[/]");
+            ExperimentCommand.Finish(output, Table(rows), csv, Csv(rows));
         }));
         return command;
     }
 
     /// <summary>The rows as CSV (<see cref="CsvHeader"/>), numbers in invariant round-trip form.</summary>
-    public static string Csv(IEnumerable<GradientAlignmentRow> rows)
-    {
-        var text = new StringBuilder(CsvHeader).Append('\n');
-        foreach (GradientAlignmentRow r in rows)
-        {
-            text.Append(Invariant, $"{r.Pairs},{r.Block},{r.Parameters},{r.FtzAware:R},{r.StraightThrough:R},{r.BetweenSeeds:R},{r.GradientsAgree:R}\n");
-        }
-
-        return text.ToString();
-    }
+    public static string Csv(IEnumerable<GradientAlignmentRow> rows) =>
+        ExperimentCommand.Csv(CsvHeader, rows, r => string.Create(Invariant, $"{r.Pairs},{r.Block},{r.Parameters},{r.FtzAware:R},{r.StraightThrough:R},{r.BetweenSeeds:R},{r.GradientsAgree:R}"));
 
     private static Table Table(IReadOnlyList<GradientAlignmentRow> rows)
     {

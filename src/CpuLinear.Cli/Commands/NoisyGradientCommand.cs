@@ -82,27 +82,16 @@ internal static class NoisyGradientCommand
                 }
             });
 
-            OutputFiles.Write(csv, Csv(points));
-            OutputFiles.Write(png, RunComparisonFigure.Png([.. points.GroupBy(p => (p.Gradient, p.Cosine)).Select(run =>
-                (Label(run.Key.Gradient, run.Key.Cosine), (IReadOnlyList<(double X, double Accuracy)>)[.. run.Select(p => ((double)p.Step, p.TestAccuracy))]))], RunAxis.Generations));
-            IAnsiConsole console = output ?? AnsiConsole.Console;
-            console.Write(Table(points, settings));
-            console.MarkupLineInterpolated($"Wrote [blue]{csv}[/] and [blue]{png}[/]");
+            byte[] figure = RunComparisonFigure.Png([.. points.GroupBy(p => (p.Gradient, p.Cosine)).Select(run =>
+                (Label(run.Key.Gradient, run.Key.Cosine), (IReadOnlyList<(double X, double Accuracy)>)[.. run.Select(p => ((double)p.Step, p.TestAccuracy))]))], RunAxis.Generations);
+            ExperimentCommand.Finish(output, Table(points, settings), csv, Csv(points), png, figure);
         }));
         return command;
     }
 
     /// <summary>The points as CSV (<see cref="CsvHeader"/>), numbers in invariant round-trip form.</summary>
-    public static string Csv(IEnumerable<NoisyGradientPoint> points)
-    {
-        var text = new StringBuilder(CsvHeader).Append('\n');
-        foreach (NoisyGradientPoint p in points)
-        {
-            text.Append(Invariant, $"{CheckpointNames.Of(p.Gradient)},{p.Cosine:R},{p.Step},{p.TrainLoss:R},{p.TestAccuracy:R}\n");
-        }
-
-        return text.ToString();
-    }
+    public static string Csv(IEnumerable<NoisyGradientPoint> points) =>
+        ExperimentCommand.Csv(CsvHeader, points, p => string.Create(Invariant, $"{CheckpointNames.Of(p.Gradient)},{p.Cosine:R},{p.Step},{p.TrainLoss:R},{p.TestAccuracy:R}"));
 
     private static string Label(GradientMode gradient, double cosine) => string.Create(Invariant, $"{CheckpointNames.Of(gradient)}, cos {cosine:G3}");
 

@@ -126,27 +126,16 @@ internal static class RnnParityCommand
                     }
                 });
 
-            OutputFiles.Write(csv, Csv(rows));
-            OutputFiles.Write(png, ParityAccuracyFigure.Png(rows, architecture.ToString()));
-            IAnsiConsole console = output ?? AnsiConsole.Console;
-            console.Write(Table(rows));
-            console.MarkupLineInterpolated($"Wrote [blue]{csv}[/] and [blue]{png}[/]");
+            ExperimentCommand.Finish(output, Table(rows), csv, Csv(rows), png, ParityAccuracyFigure.Png(rows, architecture.ToString()));
         }));
         return command;
     }
 
     /// <summary>The rows as CSV (<see cref="CsvHeader"/>); numbers in invariant round-trip form, empty where not defined.</summary>
-    public static string Csv(IEnumerable<RnnParityRow> rows)
-    {
-        var text = new StringBuilder(CsvHeader).Append('\n');
-        foreach (RnnParityRow r in rows)
-        {
-            text.Append(Invariant, $"{r.Model},{RnnParityExperiment.StateMatrixName(r.StateMatrix)},{CheckpointNames.Of(r.Semantics)},{r.Length},{r.TestSequences},")
-                .Append(Invariant, $"{R(r.TestAccuracy)},{R(r.IeeeTestAccuracy)},{R(r.CountThreshold)},{R(r.FinalLoss)},{R(r.SmallestEigenvalue)},{R(r.EigenvalueRadius)},{r.Seconds:F2}\n");
-        }
-
-        return text.ToString();
-    }
+    public static string Csv(IEnumerable<RnnParityRow> rows) =>
+        ExperimentCommand.Csv(CsvHeader, rows, r => string.Create(
+            Invariant,
+            $"{r.Model},{RnnParityExperiment.StateMatrixName(r.StateMatrix)},{CheckpointNames.Of(r.Semantics)},{r.Length},{r.TestSequences},{R(r.TestAccuracy)},{R(r.IeeeTestAccuracy)},{R(r.CountThreshold)},{R(r.FinalLoss)},{R(r.SmallestEigenvalue)},{R(r.EigenvalueRadius)},{r.Seconds:F2}"));
 
     private static Table Table(IReadOnlyList<RnnParityRow> rows)
     {
