@@ -88,7 +88,7 @@ internal static class GradientAlignmentCommand
             string datasetName = DatasetChoice.Name(parse, dataset, recorded);
             using DatasetSplits data = DatasetChoice.Load(datasetName, parse.GetValue(dataDir), log);
             NetworkParameters theta = loaded?.Parameters
-                ?? NetworkParameters.Initialize(DatasetChoice.Network(data, DatasetDefaults.For(datasetName).Hidden, 125), seedValue);
+                ?? NetworkParameters.Initialize(DatasetChoice.Network(data, DatasetDefaults.For(datasetName).Hidden, NetworkArchitecture.Default.ScaleExponent), seedValue);
             NetworkArchitecture net = theta.Architecture;
             if (net.Inputs != data.Train.Features || net.Outputs != data.Train.ClassCount)
             {

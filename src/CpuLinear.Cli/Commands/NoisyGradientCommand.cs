@@ -71,7 +71,7 @@ internal static class NoisyGradientCommand
             OutputFiles.Claim([csv, png], parse.GetValue(overwrite), "--out");
 
             using DatasetSplits data = DatasetChoice.Load(datasetName, parse.GetValue(dataDir), log);
-            NetworkArchitecture net = DatasetChoice.Network(data, DatasetDefaults.For(datasetName).Hidden, 125);
+            NetworkArchitecture net = DatasetChoice.Network(data, DatasetDefaults.For(datasetName).Hidden, NetworkArchitecture.Default.ScaleExponent);
             log.WriteLine(string.Create(Invariant, $"{net} on {datasetName}: {settings.Gradients.Count * settings.Cosines.Count} runs of {settings.Steps} steps, batch {settings.BatchSize}, Adam {settings.LearningRateInitial}→{settings.LearningRateFinal}, λ {settings.WeightDecay}, seed {settings.Seed}"));
             var clock = System.Diagnostics.Stopwatch.StartNew();
             IReadOnlyList<NoisyGradientPoint> points = NoisyGradientExperiment.Run(net, data, settings, p =>
