@@ -1,3 +1,4 @@
+using CpuLinear.Checkpoints;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Networks;
@@ -28,5 +29,31 @@ internal static class EvolutionTestData
         }
 
         return trainer;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="before"/> generations on <paramref name="threads"/> threads, writes the checkpoint to a
+    /// temporary file, resumes it on <paramref name="resumeThreads"/> threads and runs <paramref name="after"/> more;
+    /// returns the resumed trainer (the file is deleted).
+    /// </summary>
+    public static EvolutionTrainer ResumedThroughFile(NetworkArchitecture net, EvolutionSettings settings, LabeledImages data, int before, int after, int threads = 2, int resumeThreads = 2)
+    {
+        EvolutionTrainer first = Run(net, settings, data, before, threads);
+        string path = Path.Combine(Path.GetTempPath(), $"cpulinear-es-resume-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            SafetensorsCheckpoint.Write(path, EvolutionCheckpoint.Capture(first));
+            EvolutionTrainer resumed = EvolutionCheckpoint.Resume(SafetensorsCheckpoint.Read(path), new EngineSettings { MaxThreads = resumeThreads });
+            for (int g = 0; g < after; g++)
+            {
+                resumed.Step(data);
+            }
+
+            return resumed;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

@@ -204,25 +204,10 @@ public sealed class LaterLayerPopulationTests
         EvolutionTrainer straight = EvolutionTestData.Run(Net, settings, data.Train, 6, threads: 2);
         Assert.Equal(2 * settings.PopulationPairs, straight.Fitness.Length);
 
-        EvolutionTrainer first = EvolutionTestData.Run(Net, settings, data.Train, 3, threads: 2);
-        string path = Path.Combine(Path.GetTempPath(), $"cpulinear-es-later-{Guid.NewGuid():N}.safetensors");
-        try
-        {
-            SafetensorsCheckpoint.Write(path, EvolutionCheckpoint.Capture(first));
-            EvolutionTrainer resumed = EvolutionCheckpoint.Resume(SafetensorsCheckpoint.Read(path), new EngineSettings { MaxThreads = 1 });
-            Assert.Equal(settings, resumed.Settings);
-            for (int g = 0; g < 3; g++)
-            {
-                resumed.Step(data.Train);
-            }
-
-            Assert.Equal(EvolutionTestData.Hex(straight.Parameters.Values), EvolutionTestData.Hex(resumed.Parameters.Values));
-            Assert.Equal(EvolutionTestData.Hex(straight.Optimizer.SecondMoment), EvolutionTestData.Hex(resumed.Optimizer.SecondMoment));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        EvolutionTrainer resumed = EvolutionTestData.ResumedThroughFile(Net, settings, data.Train, 3, 3, resumeThreads: 1);
+        Assert.Equal(settings, resumed.Settings);
+        Assert.Equal(EvolutionTestData.Hex(straight.Parameters.Values), EvolutionTestData.Hex(resumed.Parameters.Values));
+        Assert.Equal(EvolutionTestData.Hex(straight.Optimizer.SecondMoment), EvolutionTestData.Hex(resumed.Optimizer.SecondMoment));
     }
 
     [Fact]

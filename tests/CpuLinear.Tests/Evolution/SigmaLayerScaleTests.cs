@@ -102,26 +102,11 @@ public sealed class SigmaLayerScaleTests
         EvolutionTrainer straight = EvolutionTestData.Run(Net, settings, data.Train, 6, threads: 1);
         Assert.Equal(EvolutionTestData.Hex(straight.Parameters.Values), EvolutionTestData.Hex(EvolutionTestData.Run(Net, settings, data.Train, 6, threads: 3).Parameters.Values));
 
-        EvolutionTrainer first = EvolutionTestData.Run(Net, settings, data.Train, 3, threads: 2);
-        string path = Path.Combine(Path.GetTempPath(), $"cpulinear-es-sigma-layers-{Guid.NewGuid():N}.safetensors");
-        try
-        {
-            SafetensorsCheckpoint.Write(path, EvolutionCheckpoint.Capture(first));
-            EvolutionTrainer resumed = EvolutionCheckpoint.Resume(SafetensorsCheckpoint.Read(path), new EngineSettings { MaxThreads = 2 });
-            Assert.Equal(settings, resumed.Settings);
-            Assert.Equal("0.5,3,1.5", resumed.Settings.SigmaLayerScales.ToString());
-            for (int g = 0; g < 3; g++)
-            {
-                resumed.Step(data.Train);
-            }
-
-            Assert.Equal(EvolutionTestData.Hex(straight.Parameters.Values), EvolutionTestData.Hex(resumed.Parameters.Values));
-            Assert.Equal(EvolutionTestData.Hex(straight.Optimizer.SecondMoment), EvolutionTestData.Hex(resumed.Optimizer.SecondMoment));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        EvolutionTrainer resumed = EvolutionTestData.ResumedThroughFile(Net, settings, data.Train, 3, 3);
+        Assert.Equal(settings, resumed.Settings);
+        Assert.Equal("0.5,3,1.5", resumed.Settings.SigmaLayerScales.ToString());
+        Assert.Equal(EvolutionTestData.Hex(straight.Parameters.Values), EvolutionTestData.Hex(resumed.Parameters.Values));
+        Assert.Equal(EvolutionTestData.Hex(straight.Optimizer.SecondMoment), EvolutionTestData.Hex(resumed.Optimizer.SecondMoment));
     }
 
     [Fact]
