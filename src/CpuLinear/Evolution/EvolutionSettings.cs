@@ -100,9 +100,6 @@ public sealed record EvolutionSettings
     /// </summary>
     public LayerScales SigmaLayerScales { get; init; } = LayerScales.None;
 
-    /// <summary>Layer <paramref name="layer"/>'s entry of <see cref="SigmaLayerScales"/>; 1 when it is empty.</summary>
-    public float SigmaScaleOf(int layer) => SigmaLayerScales.Count == 0 ? 1f : SigmaLayerScales[layer];
-
     /// <summary>Whether any layer's σ differs from σ(g) (<see cref="SigmaLayerScales"/> has an entry other than 1).</summary>
     public bool HasSigmaLayerScales => SigmaLayerScales.AnyNotOne;
 

@@ -33,7 +33,7 @@ public sealed class LaterLayerNoise : LowRankNoise
     /// <param name="seed">The noise seed.</param>
     /// <param name="firstPair">This noise's pair 0 in its population.</param>
     /// <param name="layerScales">σ per layer (see <see cref="LowRankNoise"/>; layer 1's factor is unused); null: 1 for every layer.</param>
-    public LaterLayerNoise(NetworkArchitecture architecture, int rank, int pairs, ulong seed, int firstPair = 0, IReadOnlyList<float>? layerScales = null)
+    public LaterLayerNoise(NetworkArchitecture architecture, int rank, int pairs, ulong seed, int firstPair = 0, LayerScales? layerScales = null)
         : base(MemberKind.LaterLayers, RequireLayers(architecture), rank, pairs, seed, layerScales)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(firstPair);

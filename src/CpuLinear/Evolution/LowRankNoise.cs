@@ -20,15 +20,15 @@ public class LowRankNoise : PopulationNoise
     /// <param name="rank">r ≥ 1.</param>
     /// <param name="pairs">Antithetic pairs.</param>
     /// <param name="seed">The noise seed.</param>
-    /// <param name="layerScales">σ per layer (<see cref="EvolutionSettings.SigmaLayerScales"/>): one positive factor per layer; null: 1 for every layer.</param>
-    /// <exception cref="ArgumentException">The scales are not one positive finite value per layer.</exception>
-    public LowRankNoise(NetworkArchitecture architecture, int rank, int pairs, ulong seed, IReadOnlyList<float>? layerScales = null)
+    /// <param name="layerScales">σ per layer (<see cref="EvolutionSettings.SigmaLayerScales"/>): one factor per layer; null: 1 for every layer.</param>
+    /// <exception cref="ArgumentException">The scales are not one per layer.</exception>
+    public LowRankNoise(NetworkArchitecture architecture, int rank, int pairs, ulong seed, LayerScales? layerScales = null)
         : this(MemberKind.LowRank, architecture, rank, pairs, seed, layerScales)
     {
     }
 
     /// <summary>For a derived kind that draws its pairs differently.</summary>
-    private protected LowRankNoise(MemberKind kind, NetworkArchitecture architecture, int rank, int pairs, ulong seed, IReadOnlyList<float>? layerScales)
+    private protected LowRankNoise(MemberKind kind, NetworkArchitecture architecture, int rank, int pairs, ulong seed, LayerScales? layerScales)
         : base(kind, (architecture ?? throw new ArgumentNullException(nameof(architecture))).ParameterCount, pairs, seed)
     {
         Architecture = architecture;
@@ -37,7 +37,8 @@ public class LowRankNoise : PopulationNoise
         _layerScales.AsSpan().Fill(1f);
         if (layerScales is not null)
         {
-            if (layerScales.Count != architecture.LayerCount || layerScales.Any(c => !(c > 0) || float.IsInfinity(c)))
+            // LayerScales holds positive finite factors only; their number is what depends on the network.
+            if (layerScales.Count != architecture.LayerCount)
             {
                 throw new ArgumentException($"σ layer scales must be one positive finite value per layer ({architecture.LayerCount}); got {string.Join(", ", layerScales)}.", nameof(layerScales));
             }

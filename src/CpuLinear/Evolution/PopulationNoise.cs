@@ -62,7 +62,7 @@ public abstract class PopulationNoise
             return new FullRankNoise(architecture.ParameterCount, settings.Pairs, settings.EffectiveNoiseSeed, engine);
         }
 
-        IReadOnlyList<float>? scales = settings.HasSigmaLayerScales ? settings.SigmaLayerScales : null;
+        LayerScales? scales = settings.HasSigmaLayerScales ? settings.SigmaLayerScales : null;
         LowRankNoise first = settings.FirstLayerUnits > 0
             ? new UnitSubsetNoise(architecture, settings.Rank, settings.FirstLayerUnits, settings.Pairs, settings.EffectiveNoiseSeed, scales)
             : new LowRankNoise(architecture, settings.Rank, settings.Pairs, settings.EffectiveNoiseSeed, scales);

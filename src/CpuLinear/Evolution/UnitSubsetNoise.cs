@@ -28,7 +28,7 @@ public sealed class UnitSubsetNoise : LowRankNoise
     /// <param name="pairs">Antithetic pairs.</param>
     /// <param name="seed">The noise seed.</param>
     /// <param name="layerScales">σ per layer (see <see cref="LowRankNoise"/>); null: 1 for every layer.</param>
-    public UnitSubsetNoise(NetworkArchitecture architecture, int rank, int units, int pairs, ulong seed, IReadOnlyList<float>? layerScales = null)
+    public UnitSubsetNoise(NetworkArchitecture architecture, int rank, int units, int pairs, ulong seed, LayerScales? layerScales = null)
         : base(MemberKind.UnitSubset, architecture, rank, pairs, seed, layerScales)
     {
         _subsets = new UnitSubsets(architecture, rank, units);

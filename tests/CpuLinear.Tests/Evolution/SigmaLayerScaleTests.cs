@@ -146,7 +146,7 @@ public sealed class SigmaLayerScaleTests
             Assert.Contains("entry 2", error.Message, StringComparison.Ordinal);
         }
 
-        error = Assert.Throws<ArgumentException>(() => new LowRankNoise(Net, 1, 2, 1, [1f, 1f]));
+        error = Assert.Throws<ArgumentException>(() => new LowRankNoise(Net, 1, 2, 1, new LayerScales([1f, 1f])));
         Assert.Contains("one positive finite value per layer (3)", error.Message, StringComparison.Ordinal);
 
         // Full rank with every layer at 1 is allowed (nothing to scale), and equality is by value.
