@@ -28,6 +28,10 @@ public sealed class LinearizedPopulationEvaluator : IPopulationEvaluator
     private float[] _gradient = [];
     private float[] _right = [], _product = [];
 
+    // One backprop trainer for every call, over a copy of θ refreshed each call: building one per generation would
+    // allocate its Adam state (two θ-sized arrays) and activation buffers only to throw them away.
+    private BackpropTrainer? _backprop;
+
     /// <summary>An evaluator whose members are scored along <paramref name="mode"/>'s gradient.</summary>
     public LinearizedPopulationEvaluator(GradientMode mode, EngineSettings? engine = null)
     {
@@ -60,12 +64,17 @@ public sealed class LinearizedPopulationEvaluator : IPopulationEvaluator
             throw new NotSupportedException($"The first-order model is of the plain loss; a fitness temperature of {generation.Temperature} is not supported.");
         }
 
-        if (_gradient.Length != theta.Values.Length)
+        if (_backprop is null || _backprop.Parameters.Architecture != theta.Architecture)
         {
+            _backprop = new BackpropTrainer(theta.Clone(), _mode, _engine);
             _gradient = new float[theta.Values.Length];
         }
+        else
+        {
+            theta.Values.CopyTo(_backprop.Parameters.Values, 0);
+        }
 
-        double loss = new BackpropTrainer(theta.Clone(), _mode, _engine).ComputeGradient(batch.Inputs, batch.Labels, _gradient, out int correct);
+        double loss = _backprop.ComputeGradient(batch.Inputs, batch.Labels, _gradient, out int correct);
         var derivatives = new double[pairCount];
         Directional(generation.Noise, firstPair, pairCount, derivatives);
         for (int i = 0; i < pairCount; i++)
