@@ -39,11 +39,34 @@ public static class WeightedRowSum
     /// <param name="outputThreshold">D_out, applied after the bias.</param>
     /// <param name="destination">The output, height x width, row-major; height = its length / width.</param>
     /// <param name="path">Kernel path.</param>
+    public static void Compute(
+        int width, ReadOnlySpan<float> shared, ReadOnlySpan<float> matrix, ReadOnlySpan<int> rows, ReadOnlySpan<float> rowWeights,
+        ReadOnlySpan<float> factor, ReadOnlySpan<float> factorWeights, ReadOnlySpan<float> bias,
+        float inputThreshold, float outputThreshold, Span<float> destination, KernelPath path) =>
+        Compute(width, shared, matrix, rows, rowWeights, factor, factorWeights, bias, inputThreshold, outputThreshold, destination, path, default);
+
+    /// <summary>
+    /// Computes <paramref name="destination"/> as described on the type, and then <paramref name="following"/> (a
+    /// narrow next layer) on each block of its rows as soon as that block is finished.
+    /// </summary>
+    /// <param name="width">Columns of every row (of shared, M, F, bias and the output); the following layer's depth.</param>
+    /// <param name="shared">The shared product, height x width, row-major.</param>
+    /// <param name="matrix">Row-major, <paramref name="width"/> columns; rows <paramref name="rows"/> are read.</param>
+    /// <param name="rows">Which rows of <paramref name="matrix"/>, in chain order (k of them).</param>
+    /// <param name="rowWeights">w, height x k, row-major.</param>
+    /// <param name="factor">F, r x width, row-major.</param>
+    /// <param name="factorWeights">v, height x r, row-major.</param>
+    /// <param name="bias">The flushed bias (at least width values).</param>
+    /// <param name="inputThreshold">D_in, applied to the sum before the bias.</param>
+    /// <param name="outputThreshold">D_out, applied after the bias.</param>
+    /// <param name="destination">The output, height x width, row-major; height = its length / width.</param>
+    /// <param name="path">Kernel path.</param>
+    /// <param name="following">The next layer, or the default value for none; its output has height rows.</param>
     [SkipLocalsInit]
     public static unsafe void Compute(
         int width, ReadOnlySpan<float> shared, ReadOnlySpan<float> matrix, ReadOnlySpan<int> rows, ReadOnlySpan<float> rowWeights,
         ReadOnlySpan<float> factor, ReadOnlySpan<float> factorWeights, ReadOnlySpan<float> bias,
-        float inputThreshold, float outputThreshold, Span<float> destination, KernelPath path)
+        float inputThreshold, float outputThreshold, Span<float> destination, KernelPath path, FollowingLayer following)
     {
         if (width <= 0 || destination.Length % width != 0 || factor.Length % width != 0)
         {
@@ -65,11 +88,17 @@ public static class WeightedRowSum
             }
         }
 
+        if (following.IsPresent && (following.Depth != width || following.Destination.Length != height * following.Outputs))
+        {
+            throw new ArgumentException($"The following layer takes {following.Depth} inputs into {following.Destination.Length} outputs; the rows are {height} x {width}.", nameof(following));
+        }
+
         var args = new Arguments(width, k, r, inputThreshold, outputThreshold);
         int termCount = k + r;
         // The chain's terms in order: the selected rows of M, then the rows of F, one pointer per term.
         Span<nint> termSpan = termCount <= StackTerms ? stackalloc nint[termCount] : new nint[termCount];
         fixed (float* s = shared, m = matrix, w = rowWeights, f = factor, v = factorWeights, b = bias, o = destination)
+        fixed (float* nextPacked = following.Packed, nextBias = following.Bias, next = following.Destination)
         fixed (int* selected = rows)
         fixed (nint* terms = termSpan)
         {
@@ -84,12 +113,15 @@ public static class WeightedRowSum
             }
 
             var p = new Pointers(s, (float**)terms, w, v, b, o);
-            var kernel = new RunKernel(p, args, height);
+            FollowingLayer.Pointers layer = following.IsPresent
+                ? new(nextPacked, following.Depth, following.Outputs, following.Path, nextBias, following.InputThreshold, following.OutputThreshold, next)
+                : default;
+            var kernel = new RunKernel(p, args, height, layer);
             LaneDispatch.Run(path, ref kernel);
         }
     }
 
-    private static unsafe void Run<TLanes, TVector>(Pointers p, Arguments a, int height)
+    private static unsafe void Run<TLanes, TVector>(Pointers p, Arguments a, int height, FollowingLayer.Pointers following)
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {
@@ -117,12 +149,20 @@ public static class WeightedRowSum
                 }
             }
 
+            // With a following layer, each finished block of rows is multiplied while it is in L1; rows with a
+            // column tail are finished only at the end, so then the layer runs once over all of them.
+            bool eager = following.IsPresent && tiled == w;
             int i = 0;
             for (; i + RowBlock <= height; i += RowBlock)
             {
                 for (int t = 0; t < tiles; t++)
                 {
                     RunBlock<TLanes, TVector, SixRows>(p, a, i, t * tile, panel + ((long)t * terms * tile));
+                }
+
+                if (eager)
+                {
+                    following.Rows(p.Row, i, RowBlock);
                 }
             }
 
@@ -135,6 +175,11 @@ public static class WeightedRowSum
                     RunBlock<TLanes, TVector, FourRows>(p, a, i, t * tile, panel + ((long)t * terms * tile));
                 }
 
+                if (eager)
+                {
+                    following.Rows(p.Row, i, 4);
+                }
+
                 i += 4;
             }
 
@@ -144,6 +189,11 @@ public static class WeightedRowSum
                 {
                     RunTile<TLanes, TVector>(p, a, i, t * tile, panel + ((long)t * terms * tile));
                 }
+
+                if (eager)
+                {
+                    following.Rows(p.Row, i, 1);
+                }
             }
 
             if (tiled < w)
@@ -152,6 +202,11 @@ public static class WeightedRowSum
                 {
                     RunRow<TLanes, TVector>(p, a, row, tiled);
                 }
+            }
+
+            if (following.IsPresent && !eager)
+            {
+                following.Rows(p.Row, 0, height);
             }
         }
         finally
@@ -339,14 +394,15 @@ public static class WeightedRowSum
         public readonly float** Terms = terms;
     }
 
-    private readonly struct RunKernel(Pointers pointers, Arguments arguments, int height) : ILaneKernel<RunKernel>
+    private readonly struct RunKernel(Pointers pointers, Arguments arguments, int height, FollowingLayer.Pointers following) : ILaneKernel<RunKernel>
     {
         private readonly Pointers _pointers = pointers;
         private readonly Arguments _arguments = arguments;
         private readonly int _height = height;
+        private readonly FollowingLayer.Pointers _following = following;
 
         public static void Run<TLanes, TVector>(ref RunKernel kernel)
             where TLanes : struct, IFloatLanes<TVector>
-            where TVector : unmanaged => WeightedRowSum.Run<TLanes, TVector>(kernel._pointers, kernel._arguments, kernel._height);
+            where TVector : unmanaged => WeightedRowSum.Run<TLanes, TVector>(kernel._pointers, kernel._arguments, kernel._height, kernel._following);
     }
 }

@@ -1,7 +1,9 @@
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Evolution;
+using CpuLinear.Kernels;
 using CpuLinear.Networks;
 using CpuLinear.Scoring;
+using CpuLinear.Simd;
 
 namespace CpuLinear.Populations;
 
@@ -36,6 +38,10 @@ public sealed partial class CpuPopulationEvaluator
         float[] front = scratch.Front, back = scratch.Back;
         int firstLayer = 0;
         int rank = lowRankNoise?.Rank ?? 0;
+        // On three layers the kinds below compute the last one inside the second's kernel, on each block of rows
+        // while it is hot (FollowingLayer: the GEMM's bits).
+        bool fused = lowRank && net.LayerCount == 3 && noise is UnitSubsetNoise or LaterLayerNoise;
+        FollowingLayer following = fused ? LastLayer(scratch, theta, perturbed, lowRankNoise!, pair, scale, rows) : default;
         if (lowRank && noise is UnitSubsetNoise subsets)
         {
             // Layers 1 and 2 from θ's shared activations plus the pair's units (UnitSubsetMembers).
@@ -51,7 +57,7 @@ public sealed partial class CpuPopulationEvaluator
                 pairNoise.Slice(layout.FactorB(0), rank * width),
                 pairNoise.Slice(layout.FactorA(1), width * rank),
                 pairNoise.Slice(layout.FactorB(1), rank * net.Widths[2]),
-                scale / MathF.Sqrt(rank), scratch.Subset ??= new UnitSubsetMembers.MemberScratch(net, rank), second, _engine.ResolvedPath);
+                scale / MathF.Sqrt(rank), scratch.Subset ??= new UnitSubsetMembers.MemberScratch(net, rank), second, _engine.ResolvedPath, following);
             source = second;
             (front, back) = (back, front);
             firstLayer = 2;
@@ -65,10 +71,16 @@ public sealed partial class CpuPopulationEvaluator
             _later!.SecondLayer(
                 theta, perturbed, scratch.ActivationProjection.AsSpan(0, rows * rank),
                 later.Pair(pair).Slice(later.Layout.FactorB(1), rank * net.Widths[2]), scale / MathF.Sqrt(rank),
-                scratch.Later ??= new LaterLayerMembers.MemberScratch(net, rank), second, _engine.ResolvedPath);
+                scratch.Later ??= new LaterLayerMembers.MemberScratch(net, rank), second, _engine.ResolvedPath, following);
             source = second;
             (front, back) = (back, front);
             firstLayer = 2;
+        }
+
+        if (fused)
+        {
+            source = new Span2D<float>(scratch.Logits, 0, rows, net.Outputs, 0);
+            firstLayer = net.LayerCount;
         }
 
         for (int l = firstLayer; l < net.LayerCount; l++)
@@ -87,19 +99,9 @@ public sealed partial class CpuPopulationEvaluator
             else if (lowRank)
             {
                 // W + (sσ/√r)·A·B: U[i, t] = (sσ/√r)·A[i, t] rounded as a written-out member rounds it, V = B.
-                int fanIn = net.Widths[l];
-                float factorScale = scale / MathF.Sqrt(rank);
-                ReadOnlySpan<float> pairNoise = lowRankNoise!.Pair(pair);
-                ReadOnlySpan<float> a = pairNoise.Slice(lowRankNoise.Layout.FactorA(l), fanIn * rank);
-                Span<float> coefficients = scratch.Coefficients.AsSpan(0, fanIn * rank);
-                for (int i = 0; i < coefficients.Length; i++)
-                {
-                    coefficients[i] = factorScale * a[i];
-                }
-
                 FusedExecutor.LayerLowRankUpdated(
-                    perturbed, theta, l, source, destination, scratch.Bias, coefficients,
-                    pairNoise.Slice(lowRankNoise.Layout.FactorB(l), rank * fanOut), rank, _singleThread);
+                    perturbed, theta, l, source, destination, scratch.Bias, Coefficients(scratch, lowRankNoise!, pair, l, scale),
+                    lowRankNoise!.Pair(pair).Slice(lowRankNoise.Layout.FactorB(l), rank * fanOut), rank, _singleThread);
             }
             else
             {
@@ -113,6 +115,40 @@ public sealed partial class CpuPopulationEvaluator
         // Members are scored at the request's temperature; θ itself (sign 0) by the plain loss the metrics report.
         double total = SoftmaxCrossEntropy.Evaluate(source, call.Batch.Labels, Span2D<float>.Empty, 0f, sign == 0 ? 1f : call.Generation.Temperature, out correct);
         return total / rows;
+    }
+
+    // U = (sσ/√r)·A of layer l for the pair, rounded as a written-out member rounds it (its update is U·B).
+    private static ReadOnlySpan<float> Coefficients(Scratch scratch, LowRankNoise noise, int pair, int layer, float scale)
+    {
+        int rank = noise.Rank;
+        float factorScale = scale / MathF.Sqrt(rank);
+        ReadOnlySpan<float> a = noise.Pair(pair).Slice(noise.Layout.FactorA(layer), noise.Layout.Architecture.Widths[layer] * rank);
+        Span<float> coefficients = scratch.Coefficients.AsSpan(0, a.Length);
+        for (int i = 0; i < coefficients.Length; i++)
+        {
+            coefficients[i] = factorScale * a[i];
+        }
+
+        return coefficients;
+    }
+
+    // The member's last layer (the third of three) for the second layer's kernel: W₃ + U·B₃ packed as the GEMM
+    // packs it and D_in(b₃'), as FusedExecutor.LayerLowRankUpdated has them, writing the logits.
+    private FollowingLayer LastLayer(Scratch scratch, NetworkParameters theta, NetworkParameters member, LowRankNoise noise, int pair, float scale, int rows)
+    {
+        const int Layer = 2;
+        NetworkArchitecture net = theta.Architecture;
+        int fanIn = net.Widths[Layer], fanOut = net.Widths[Layer + 1], rank = noise.Rank;
+        KernelPath path = FollowingLayer.PathFor(_singleThread.ResolvedPath, fanOut);
+        Span<float> packed = scratch.PackedLast(FollowingLayer.PackedLength(fanIn, fanOut, path));
+        FollowingLayer.Pack(
+            new ReadOnlySpan2D<float>(theta.Values, net.WeightOffset(Layer), fanIn, fanOut, 0), Coefficients(scratch, noise, pair, Layer, scale),
+            noise.Pair(pair).Slice(noise.Layout.FactorB(Layer), rank * fanOut), rank, path, packed);
+        (float inner, float outer) = FusedExecutor.Thresholds(net, Layer);
+        Span<float> bias = scratch.Bias.AsSpan(0, fanOut);
+        member.Bias(Layer).CopyTo(bias);
+        DeadZone.Apply(bias, inner, _singleThread.ResolvedPath);
+        return new FollowingLayer(packed, fanIn, fanOut, path, bias, inner, outer, scratch.Logits.AsSpan(0, rows * fanOut));
     }
 
     // Per-thread buffers: a member's vector, activations, logits, the flushed bias, coefficients and x·A.
@@ -140,6 +176,19 @@ public sealed partial class CpuPopulationEvaluator
         public float[] Coefficients { get; private set; } = [];
 
         public UnitSubsetMembers.MemberScratch? Subset { get; set; }
+
+        private float[] _packedLast = [];
+
+        /// <summary>The last layer's packed panels for <see cref="LastLayer"/>, at least <paramref name="length"/> floats.</summary>
+        public Span<float> PackedLast(int length)
+        {
+            if (_packedLast.Length < length)
+            {
+                _packedLast = new float[length];
+            }
+
+            return _packedLast.AsSpan(0, length);
+        }
 
         public LaterLayerMembers.MemberScratch? Later { get; set; }
 

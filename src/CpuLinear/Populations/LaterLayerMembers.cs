@@ -87,9 +87,10 @@ internal sealed class LaterLayerMembers
     /// <param name="scratch">The calling thread's buffers: the flushed bias (next) and c·u (rows x rank).</param>
     /// <param name="destination">Receives the second layer's output (rows x next, contiguous).</param>
     /// <param name="path">Kernel path.</param>
+    /// <param name="following">The layer after it, computed on each block of rows while they are hot (or none).</param>
     public void SecondLayer(
         NetworkParameters theta, NetworkParameters member, ReadOnlySpan<float> activationProjection, ReadOnlySpan<float> secondB,
-        float factorScale, MemberScratch scratch, Span2D<float> destination, KernelPath path)
+        float factorScale, MemberScratch scratch, Span2D<float> destination, KernelPath path, FollowingLayer following = default)
     {
         int rows = destination.Height, r = _rank;
         (float inner, float outer) = FusedExecutor.Thresholds(_net, 1);
@@ -111,7 +112,7 @@ internal sealed class LaterLayerMembers
         }
 
         WeightedRowSum.Compute(
-            _next, _secondProduct.AsSpan(0, rows * _next), theta.Weights(1), [], [], secondB, updates, bias, inner, outer, output, path);
+            _next, _secondProduct.AsSpan(0, rows * _next), theta.Weights(1), [], [], secondB, updates, bias, inner, outer, output, path, following);
     }
 
     private void Grow(int rows)

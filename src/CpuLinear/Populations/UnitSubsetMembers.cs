@@ -102,11 +102,12 @@ internal sealed class UnitSubsetMembers
     /// <param name="scratch">The calling thread's buffers.</param>
     /// <param name="destination">Receives the second layer's output (rows x next).</param>
     /// <param name="path">Kernel path of the element-wise dead zones.</param>
+    /// <param name="following">The layer after it, computed on each block of rows while they are hot (or none).</param>
     public void SecondLayer(
         NetworkParameters theta, NetworkParameters member, ReadOnlySpan<int> units,
         ReadOnlySpan<float> inputProjection, ReadOnlySpan<float> activationProjection,
         ReadOnlySpan<float> firstB, ReadOnlySpan<float> secondA, ReadOnlySpan<float> secondB, float factorScale,
-        MemberScratch scratch, Span2D<float> destination, KernelPath path)
+        MemberScratch scratch, Span2D<float> destination, KernelPath path, FollowingLayer following = default)
     {
         int rows = destination.Height, k = _units, r = _rank;
         (float inner0, float outer0) = FusedExecutor.Thresholds(_net, 0);
@@ -163,7 +164,7 @@ internal sealed class UnitSubsetMembers
 
         WeightedRowSum.Compute(
             _next, _secondProduct.AsSpan(0, rows * _next), theta.Weights(1), units, deltas, secondB, updates, secondBias,
-            inner1, outer1, output, path);
+            inner1, outer1, output, path, following);
     }
 
     // u = factorScale · (H₁·A₂ + Δ·A₂[units]) per row and t: each a chain over the units in increasing order. One

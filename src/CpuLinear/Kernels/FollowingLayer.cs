@@ -1,0 +1,199 @@
+using System.Runtime.CompilerServices;
+using CommunityToolkit.HighPerformance;
+using CpuLinear.Simd;
+
+namespace CpuLinear.Kernels;
+
+/// <summary>
+/// A narrow layer (the 10-class output of the blog's network) that <see cref="WeightedRowSum"/> computes on each
+/// block of its output rows as soon as the block is finished, while those rows are still in L1:
+/// <c>out[i, :] = D_out(D_in(h[i, :]·W') + bias)</c>, W' = W + U·V (a member's rank-r update).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Why: an ES member that perturbs one or two of the network's layers gets its second layer from
+/// <see cref="WeightedRowSum"/> and then multiplies those rows (rows x 512, half a megabyte) by its last layer. As a
+/// separate GEMM that is a second pass over rows that have left L1 and, with θ's shared product beside them, L2.
+/// Fused, each block of six rows is multiplied while it is hot.
+/// </para>
+/// <para>
+/// Bits: exactly <see cref="Gemm.MultiplyLowRankUpdated{TEpilogue}"/> with a <see cref="BiasDeadZoneEpilogue"/>, on
+/// any path: W'[k, j] = fma(V[t, j], U[k, t], W[k, j]) for t increasing (<see cref="Pack"/>), each output one fma
+/// chain from +0 over k increasing, then the epilogue. The panels are the GEMM's for the path it would use
+/// (<see cref="PathFor"/>), and the same micro-kernels run them.
+/// </para>
+/// </remarks>
+public readonly ref struct FollowingLayer
+{
+    /// <summary>Describes the layer; <paramref name="packed"/> comes from <see cref="Pack"/> on the same <paramref name="path"/>.</summary>
+    /// <param name="packed">W' packed by <see cref="Pack"/>.</param>
+    /// <param name="depth">K: the rows of W, the columns of the rows it multiplies.</param>
+    /// <param name="outputs">N: the columns of W.</param>
+    /// <param name="path">The kernel path <see cref="PathFor"/> gave.</param>
+    /// <param name="bias">D_in(b), at least N values.</param>
+    /// <param name="inputThreshold">D_in, applied to the product before the bias.</param>
+    /// <param name="outputThreshold">D_out, applied after the bias.</param>
+    /// <param name="destination">The output, rows x N, row-major.</param>
+    /// <exception cref="ArgumentException">The packed panels or the bias are too short for K and N.</exception>
+    public FollowingLayer(
+        ReadOnlySpan<float> packed, int depth, int outputs, KernelPath path, ReadOnlySpan<float> bias, float inputThreshold, float outputThreshold, Span<float> destination)
+    {
+        if (depth <= 0 || outputs <= 0 || packed.Length < PackedLength(depth, outputs, path) || bias.Length < outputs || destination.Length % outputs != 0)
+        {
+            throw new ArgumentException(
+                $"A {depth}x{outputs} following layer needs {PackedLength(depth, outputs, path)} packed values, {outputs} bias values and whole output rows; got {packed.Length}, {bias.Length} and {destination.Length}.");
+        }
+
+        Packed = packed;
+        Depth = depth;
+        Outputs = outputs;
+        Path = path;
+        Bias = bias;
+        InputThreshold = inputThreshold;
+        OutputThreshold = outputThreshold;
+        Destination = destination;
+    }
+
+    /// <summary>W' in the GEMM's panels.</summary>
+    public ReadOnlySpan<float> Packed { get; }
+
+    /// <summary>K.</summary>
+    public int Depth { get; }
+
+    /// <summary>N.</summary>
+    public int Outputs { get; }
+
+    /// <summary>The path of the panels and micro-kernels.</summary>
+    public KernelPath Path { get; }
+
+    /// <summary>D_in(b).</summary>
+    public ReadOnlySpan<float> Bias { get; }
+
+    /// <summary>D_in.</summary>
+    public float InputThreshold { get; }
+
+    /// <summary>D_out.</summary>
+    public float OutputThreshold { get; }
+
+    /// <summary>The output rows.</summary>
+    public Span<float> Destination { get; }
+
+    /// <summary>Whether this describes a layer (the default value does not).</summary>
+    public bool IsPresent => Depth > 0;
+
+    /// <summary>The path the GEMM would run a layer of <paramref name="outputs"/> columns on, from <paramref name="path"/>.</summary>
+    public static KernelPath PathFor(KernelPath path, int outputs) => Gemm.NarrowForWidth(path, outputs);
+
+    /// <summary>Floats <see cref="Pack"/> writes for a K x N layer on <paramref name="path"/>.</summary>
+    public static int PackedLength(int depth, int outputs, KernelPath path)
+    {
+        int panelWidth = Gemm.PanelWidth(path);
+        return checked((outputs + panelWidth - 1) / panelWidth * depth * panelWidth);
+    }
+
+    /// <summary>
+    /// Packs W' = W + U·V into the GEMM's k-major panels for <paramref name="path"/>, zero-padded, exactly as
+    /// <see cref="Gemm.MultiplyLowRankUpdated{TEpilogue}"/> packs it.
+    /// </summary>
+    /// <param name="weights">W, K x N.</param>
+    /// <param name="coefficients">U, K x r, row-major.</param>
+    /// <param name="rows">V, r x N, row-major.</param>
+    /// <param name="rank">r (0: W itself).</param>
+    /// <param name="path">The path from <see cref="PathFor"/>.</param>
+    /// <param name="packed">At least <see cref="PackedLength"/> floats.</param>
+    /// <exception cref="ArgumentException">The shapes do not agree.</exception>
+    public static void Pack(ReadOnlySpan2D<float> weights, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> rows, int rank, KernelPath path, Span<float> packed)
+    {
+        int k = weights.Height, n = weights.Width, panelWidth = Gemm.PanelWidth(path);
+        if (rank < 0 || coefficients.Length < k * rank || rows.Length < rank * n || packed.Length < PackedLength(k, n, path))
+        {
+            throw new ArgumentException($"A rank-{rank} update of a {k}x{n} W needs {k * rank} coefficients, {rank * n} row values and {PackedLength(k, n, path)} packed values; got {coefficients.Length}, {rows.Length} and {packed.Length}.");
+        }
+
+        int panels = (n + panelWidth - 1) / panelWidth;
+        for (int p = 0; p < panels; p++)
+        {
+            int column = p * panelWidth, width = Math.Min(panelWidth, n - column);
+            Span<float> panel = packed.Slice(p * k * panelWidth, k * panelWidth);
+            for (int kk = 0; kk < k; kk++)
+            {
+                Span<float> row = panel.Slice(kk * panelWidth, width);
+                weights.GetRowSpan(kk).Slice(column, width).CopyTo(row);
+                for (int t = 0; t < rank; t++)
+                {
+                    FusedMultiplyAdd.Accumulate(row, rows.Slice((t * n) + column, width), coefficients[(kk * rank) + t]);
+                }
+
+                panel.Slice((kk * panelWidth) + width, panelWidth - width).Clear();
+            }
+        }
+    }
+
+    /// <summary>The layer's raw operands, valid while the caller's fixed block runs.</summary>
+    internal readonly unsafe struct Pointers(float* packed, int depth, int outputs, KernelPath path, float* bias, float inputThreshold, float outputThreshold, float* destination)
+    {
+        public readonly float* Packed = packed, Bias = bias, Destination = destination;
+        public readonly int Depth = depth, Outputs = outputs;
+        public readonly KernelPath Path = path;
+        public readonly float InputThreshold = inputThreshold, OutputThreshold = outputThreshold;
+
+        public bool IsPresent => Packed != null;
+
+        /// <summary>Output rows first..first+count from rows of <paramref name="source"/> (stride K).</summary>
+        public void Rows(float* source, int first, int count)
+        {
+            var kernel = new RowsKernel(this, source, first, count);
+            LaneDispatch.Run(Path, ref kernel);
+        }
+    }
+
+    private readonly unsafe struct RowsKernel(Pointers layer, float* source, int first, int count) : ILaneKernel<RowsKernel>
+    {
+        [SkipLocalsInit]
+        public static void Run<TLanes, TVector>(ref RowsKernel kernel)
+            where TLanes : struct, IFloatLanes<TVector>
+            where TVector : unmanaged
+        {
+            Pointers p = kernel.Layer;
+            int panelWidth = Gemm.TileVectors * TLanes.Count, k = p.Depth, n = p.Outputs, end = kernel.First + kernel.Count;
+            // The micro-kernels write whole panels; a narrower last panel goes through this tile, as in the GEMM.
+            float* tile = stackalloc float[Gemm.TileRows * Gemm.TileVectors * 16];
+            for (int column = 0, panel = 0; column < n; column += panelWidth, panel++)
+            {
+                int width = Math.Min(panelWidth, n - column);
+                float* sliver = p.Packed + ((nint)panel * k * panelWidth);
+                for (int row = kernel.First; row < end; row += Gemm.TileRows)
+                {
+                    int rows = Math.Min(Gemm.TileRows, end - row);
+                    float* a = kernel.Source + ((nint)row * k);
+                    if (rows == Gemm.TileRows)
+                    {
+                        Gemm.MicroKernel6<TLanes, TVector>(a, k, sliver, tile, panelWidth, k, resume: false);
+                    }
+                    else
+                    {
+                        for (int r = 0; r < rows; r++)
+                        {
+                            Gemm.MicroKernel1<TLanes, TVector>(a + ((nint)r * k), sliver, tile + (r * panelWidth), k, resume: false);
+                        }
+                    }
+
+                    for (int r = 0; r < rows; r++)
+                    {
+                        var output = new Span<float>(p.Destination + ((nint)(row + r) * n) + column, width);
+                        new ReadOnlySpan<float>(tile + (r * panelWidth), width).CopyTo(output);
+                        DeadZone.AddBias(output, new ReadOnlySpan<float>(p.Bias + column, width), p.InputThreshold, p.OutputThreshold, KernelRegistry.Selected);
+                    }
+                }
+            }
+        }
+
+        private Pointers Layer { get; } = layer;
+
+        private float* Source { get; } = source;
+
+        private int First { get; } = first;
+
+        private int Count { get; } = count;
+    }
+}
