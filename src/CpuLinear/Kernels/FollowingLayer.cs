@@ -102,7 +102,7 @@ public readonly ref struct FollowingLayer
     /// <param name="path">The path from <see cref="PathFor"/>.</param>
     /// <param name="packed">At least <see cref="PackedLength"/> floats.</param>
     /// <exception cref="ArgumentException">The shapes do not agree.</exception>
-    public static void Pack(ReadOnlySpan2D<float> weights, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> rows, int rank, KernelPath path, Span<float> packed)
+    public static unsafe void Pack(ReadOnlySpan2D<float> weights, ReadOnlySpan<float> coefficients, ReadOnlySpan<float> rows, int rank, KernelPath path, Span<float> packed)
     {
         int k = weights.Height, n = weights.Width, panelWidth = Gemm.PanelWidth(path);
         if (rank < 0 || coefficients.Length < k * rank || rows.Length < rank * n || packed.Length < PackedLength(k, n, path))
@@ -110,21 +110,21 @@ public readonly ref struct FollowingLayer
             throw new ArgumentException($"A rank-{rank} update of a {k}x{n} W needs {k * rank} coefficients, {rank * n} row values and {PackedLength(k, n, path)} packed values; got {coefficients.Length}, {rows.Length} and {packed.Length}.");
         }
 
-        int panels = (n + panelWidth - 1) / panelWidth;
-        for (int p = 0; p < panels; p++)
+        if (k == 0 || n == 0)
         {
-            int column = p * panelWidth, width = Math.Min(panelWidth, n - column);
-            Span<float> panel = packed.Slice(p * k * panelWidth, k * panelWidth);
-            for (int kk = 0; kk < k; kk++)
-            {
-                Span<float> row = panel.Slice(kk * panelWidth, width);
-                weights.GetRowSpan(kk).Slice(column, width).CopyTo(row);
-                for (int t = 0; t < rank; t++)
-                {
-                    FusedMultiplyAdd.Accumulate(row, rows.Slice((t * n) + column, width), coefficients[(kk * rank) + t]);
-                }
+            return;
+        }
 
-                panel.Slice((kk * panelWidth) + width, panelWidth - width).Clear();
+        fixed (float* pb = &weights.DangerousGetReference())
+        fixed (float* pu = coefficients)
+        fixed (float* pv = rows)
+        fixed (float* destination = packed)
+        {
+            var problem = new Gemm.Problem(0, n, k, null, k, pb, Gemm.RowStride(weights), null, n) { UpdateRank = rank, UpdateCoefficients = pu, UpdateRows = pv };
+            var panels = new Gemm.PackPanels(problem, destination, panelWidth);
+            for (int p = 0; p < (n + panelWidth - 1) / panelWidth; p++)
+            {
+                panels.Run(p);
             }
         }
     }

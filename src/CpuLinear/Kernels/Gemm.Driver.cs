@@ -46,8 +46,11 @@ public static partial class Gemm
         }
     }
 
-    /// <summary>Copies B into k-major panels of <c>panelWidth</c> columns, zero-padding the last panel.</summary>
-    private readonly unsafe struct PackPanels(Problem problem, float* packed, int panelWidth) : IWorkItems
+    /// <summary>
+    /// Copies B (plus its low-rank update) into k-major panels of <c>panelWidth</c> columns, zero-padding the last
+    /// panel; <see cref="FollowingLayer.Pack"/> packs with it too, so both run the same panels.
+    /// </summary>
+    internal readonly unsafe struct PackPanels(Problem problem, float* packed, int panelWidth) : IWorkItems
     {
         public void Run(int panel)
         {

@@ -178,7 +178,7 @@ public static partial class Gemm
     /// <summary>Floating-point operations of one multiply (a fused multiply-add counts as two).</summary>
     public static double FlopCount(int m, int n, int k) => 2.0 * m * n * k;
 
-    private static int RowStride<T>(ReadOnlySpan2D<T> span) => span.Height <= 1
+    internal static int RowStride<T>(ReadOnlySpan2D<T> span) => span.Height <= 1
         ? span.Width
         : (int)(Unsafe.ByteOffset(ref Unsafe.AsRef(in span.DangerousGetReferenceAt(0, 0)), ref Unsafe.AsRef(in span.DangerousGetReferenceAt(1, 0))) / Unsafe.SizeOf<T>());
 
