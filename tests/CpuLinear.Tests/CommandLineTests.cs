@@ -46,6 +46,12 @@ public sealed class CommandLineTests() : TemporaryFolderTest("cpulinear-command-
         (exit, _, errors) = RunProgram("train", "--method", "es", "--fitness-temperature", "-1");
         Assert.Equal(2, exit);
         Assert.Contains("The fitness temperature must be positive and finite; got -1.", errors);
+        (exit, _, errors) = RunProgram("train", "--method", "es", "--init-scale", "0");
+        Assert.Equal(2, exit);
+        Assert.Contains("error: --init-scale must be a positive finite factor; got 0.", errors);
+        (exit, _, errors) = RunProgram("train", "--method", "es", "--init", "any.safetensors", "--init-scale", "2");
+        Assert.Equal(2, exit);
+        Assert.Contains("error: --init-scale does not apply to train --method es --init (the checkpoint is the start); remove it.", errors);
 
         // An output folder that cannot be created: what, and why.
         Directory.CreateDirectory(Folder);

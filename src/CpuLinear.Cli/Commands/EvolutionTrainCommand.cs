@@ -42,12 +42,23 @@ internal static class EvolutionTrainCommand
             throw new ArgumentException("--resume continues a run and --overwrite replaces one: give one of them.");
         }
 
+        float initScale = parse.GetValue(options.InitScale);
+        if (!(float.IsFinite(initScale) && initScale > 0))
+        {
+            throw new ArgumentException($"--init-scale must be a positive finite factor; got {initScale.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        if (parse.GetValue(options.Init) is not null)
+        {
+            SharedOptions.RejectIgnored(parse, "train --method es --init (the checkpoint is the start)", [options.InitScale]);
+        }
+
         // A resumed run continues on its own data with its own network: the checkpoint says which.
         Checkpoint? saved = null;
         string dataset;
         if (resume is not null)
         {
-            SharedOptions.RejectIgnored(parse, "train --method es --resume (the checkpoint fixes the network)", [network.Hidden, network.ScaleExponent]);
+            SharedOptions.RejectIgnored(parse, "train --method es --resume (the checkpoint fixes the network)", [network.Hidden, network.ScaleExponent, options.InitScale]);
             saved = CheckpointFiles.Read(resume, log);
             string? recorded = DatasetChoice.Recorded(saved, resume);
             dataset = DatasetChoice.Name(parse, network.Dataset, recorded);
@@ -106,7 +117,7 @@ internal static class EvolutionTrainCommand
             NetworkArchitecture net = DatasetChoice.Network(data, hidden, scale);
             string? init = parse.GetValue(options.Init);
             NetworkParameters parameters = init is null
-                ? NetworkParameters.Initialize(net, seed)
+                ? NetworkParameters.Initialize(net, seed, initScale)
                 : CheckpointFiles.Read(init, log).Parameters;
             if (parameters.Architecture != net)
             {

@@ -37,6 +37,8 @@ internal sealed class EvolutionOptions
     public Option<string?> Init { get; } = new("--init") { Description = "Start θ from any checkpoint of the same network (e.g. an FTZ-aware backprop one)." };
     public Option<string> Backend { get; } = SharedOptions.Backend("the ES population");
 
+    public Option<float> InitScale { get; } = new("--init-scale") { Description = "Multiply the random initialisation's weights by this factor (1 = Normal(0, √(2/fan_in))); a random start only, not with --init or --resume.", DefaultValueFactory = _ => 1f };
+
     public Option<double?> TimeLimit { get; } = new("--time-limit") { Description = "Stop after this many minutes, with a checkpoint." };
 
     public Option<string?> Cluster { get; } = SharedOptions.Cluster();
@@ -52,7 +54,7 @@ internal sealed class EvolutionOptions
     public Option<string?> LinearizedFitness { get; } = new("--linearized-fitness") { Description = "A diagnostic, not ES: score each member by the first-order model of the minibatch loss along this backprop gradient (ftz-aware, straight-through or pure-linear) instead of running it; everything else is ES's. The CPU engine only; its checkpoints are named es-linearized-GRADIENT, and a resumed run needs the option again.", HelpName = "GRADIENT" };
 
     /// <summary>Every ES option, in help order.</summary>
-    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, LaterLayerPairs, SigmaLayers, FixedWeightRms, NoiseSeed, Optimizer, Shaping, DecayMode, Temperature, LinearizedFitness, Metrics, Resume, Init, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];
+    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, LaterLayerPairs, SigmaLayers, FixedWeightRms, NoiseSeed, Optimizer, Shaping, DecayMode, Temperature, LinearizedFitness, Metrics, Resume, Init, InitScale, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];
 
     public void AddTo(Command command)
     {

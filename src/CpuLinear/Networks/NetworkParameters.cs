@@ -60,12 +60,23 @@ public sealed class NetworkParameters
     /// The paper's initialisation: weights ~ Normal(0, sqrt(2 / fan-in)), biases zero. Deterministic for a
     /// seed on every platform (counter-based generator, one stream per layer).
     /// </summary>
-    public static NetworkParameters Initialize(NetworkArchitecture architecture, ulong seed)
+    public static NetworkParameters Initialize(NetworkArchitecture architecture, ulong seed) => Initialize(architecture, seed, 1f);
+
+    /// <summary>
+    /// <see cref="Initialize(NetworkArchitecture, ulong)"/> with every layer's deviation multiplied by
+    /// <paramref name="scale"/> (the same normal draws, scaled: scale 1 gives the same bits).
+    /// </summary>
+    public static NetworkParameters Initialize(NetworkArchitecture architecture, ulong seed, float scale)
     {
+        if (!(float.IsFinite(scale) && scale > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(scale), scale, "The initialisation's scale must be a positive finite factor.");
+        }
+
         var parameters = new NetworkParameters(architecture, new float[architecture.ParameterCount]);
         for (int layer = 0; layer < architecture.LayerCount; layer++)
         {
-            float deviation = MathF.Sqrt(2f / architecture.Widths[layer]);
+            float deviation = MathF.Sqrt(2f / architecture.Widths[layer]) * scale;
             new CounterRandom(seed, CounterRandom.StreamOf(0x1A7E5, (ulong)layer)).FillNormal(parameters.Weights(layer), deviation);
         }
 
