@@ -119,35 +119,19 @@ public static class ReproduceCommand
                 : new EvolutionSettings { Seed = seed };
         }
 
-        if (!laterLayers)
-        {
-            return new EvolutionSettings
-            {
-                Pairs = 1024,
-                BatchSize = 256,
-                FirstLayerUnits = 64,
-                Generations = quick ? 1000 : 2600,
-                SigmaInitial = 0.02f,
-                SigmaFinal = quick ? 0.01f : 0.005f,
-                LearningRateInitial = 0.004f,
-                LearningRateFinal = quick ? 0.0003f : 0.0002f,
-                Seed = seed,
-            };
-        }
-
-        return new EvolutionSettings
+        var unitSubsets = new EvolutionSettings
         {
             Pairs = 1024,
             BatchSize = 256,
             FirstLayerUnits = 64,
-            LaterLayerPairs = 1024,
             Generations = quick ? 1000 : 2600,
-            SigmaInitial = 0.005f,
-            SigmaFinal = 0.005f,
+            SigmaInitial = 0.02f,
+            SigmaFinal = quick ? 0.01f : 0.005f,
             LearningRateInitial = 0.004f,
             LearningRateFinal = quick ? 0.0003f : 0.0002f,
             Seed = seed,
         };
+        return laterLayers ? unitSubsets with { LaterLayerPairs = 1024, SigmaInitial = 0.005f, SigmaFinal = 0.005f } : unitSubsets;
     }
 
     /// <summary>

@@ -25,7 +25,7 @@ public sealed class InitialScaleTests
         NetworkParameters wide = NetworkParameters.Initialize(Net, 7, 1.5f);
         for (int layer = 0; layer < Net.LayerCount; layer++)
         {
-            Assert.Equal(1.5 * RootMeanSquare(paper.Weights(layer)), RootMeanSquare(wide.Weights(layer)), 5);
+            Assert.Equal(1.5 * paper.WeightRms(layer), wide.WeightRms(layer), 5);
             Assert.All(wide.Bias(layer).ToArray(), b => Assert.Equal(0f, b));
         }
     }
@@ -37,15 +37,4 @@ public sealed class InitialScaleTests
     [InlineData(float.PositiveInfinity)]
     public void A_scale_that_is_not_a_positive_finite_factor_is_refused(float scale) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => NetworkParameters.Initialize(Net, 7, scale));
-
-    private static double RootMeanSquare(ReadOnlySpan<float> values)
-    {
-        double sum = 0;
-        foreach (float v in values)
-        {
-            sum += (double)v * v;
-        }
-
-        return Math.Sqrt(sum / values.Length);
-    }
 }
