@@ -104,7 +104,14 @@ internal static class EvolutionTrainCommand
                 throw new ArgumentException(EvaluateCommand.Mismatch(resume!, saved.Parameters.Architecture, data));
             }
 
-            trainer = device is null ? EvolutionCheckpoint.Resume(saved, engine, backend) : DeviceEvolutionSession.Resume(saved, device);
+            bool activity = EvolutionCheckpoint.SettingsOf(saved).UsesActivityMembers;
+            if (activity && (cluster is not null || device is not null || linearized is not null))
+            {
+                throw new ArgumentException($"'{resume}' is an activity-member run, which continues on the CPU engine only; drop --cluster, --backend and --linearized-fitness.");
+            }
+
+            trainer = activity ? EvolutionCheckpoint.ResumeRun(saved, engine)
+                : device is null ? EvolutionCheckpoint.Resume(saved, engine, backend) : DeviceEvolutionSession.Resume(saved, device);
             elapsedBefore = EvolutionCheckpoint.ElapsedSecondsOf(saved);
             name = Path.GetFileNameWithoutExtension(resume!);
             outDir = Path.GetDirectoryName(Path.GetFullPath(resume!))!;
@@ -126,8 +133,14 @@ internal static class EvolutionTrainCommand
                     : $"--init must hold the network {net} that {dataset} and --hidden/--scale-exponent give; {init} holds {parameters.Architecture}.");
             }
 
-            trainer = device is null ? new EvolutionTrainer(parameters, settings, engine, backend) : new DeviceEvolutionSession(device, parameters, settings);
-            name = linearized is { } gradient ? $"es-linearized-{CheckpointNames.Of(gradient)}" : init is null ? "es" : "es-from-init";
+            if (settings.UsesActivityMembers && (cluster is not null || device is not null || linearized is not null))
+            {
+                throw new ArgumentException("--activity-pairs runs on the CPU engine only; drop --cluster, --backend and --linearized-fitness.");
+            }
+
+            trainer = settings.UsesActivityMembers ? new ActivityEvolutionRun(parameters, settings, engine)
+                : device is null ? new EvolutionTrainer(parameters, settings, engine, backend) : new DeviceEvolutionSession(device, parameters, settings);
+            name = settings.UsesActivityMembers ? (init is null ? "es-activity" : "es-activity-from-init") : linearized is { } gradient ? $"es-linearized-{CheckpointNames.Of(gradient)}" : init is null ? "es" : "es-from-init";
         }
 
         // Declared after the backend, so the session releases its buffers before the backend goes.
@@ -138,7 +151,15 @@ internal static class EvolutionTrainCommand
         }
 
         EvolutionSettings s = trainer.Settings;
-        console.MarkupLineInterpolated($"[bold]{name}[/]: {trainer.Parameters.Architecture} on {dataset}, OpenAI-ES, {2 * s.PopulationPairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}{(s.FirstLayerUnits > 0 ? $", {s.FirstLayerUnits} first-layer units per pair" : "")}{(s.LaterLayerPairs > 0 ? $", {s.LaterLayerPairs} later-layer pairs" : "")}, σ {s.SigmaInitial}→{s.SigmaFinal}{(s.HasSigmaLayerScales ? $" × ({s.SigmaLayerScales}) per layer" : "")}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}{(s.FixedWeightRms ? ", hidden weights held at their initial RMS" : "")}, seed {s.Seed}; population on {trainer.Description}");
+        if (s.UsesActivityMembers)
+        {
+            console.MarkupLineInterpolated($"[bold]{name}[/]: {trainer.Parameters.Architecture} on {dataset}, ES with activity members: {s.ActivityPairs} pairs per row and layer ({EvolutionCheckpoint.ActivityUnitNames[(int)s.ActivityUnits]} units), batch {s.BatchSize}, {s.Generations} generations, σ {s.SigmaInitial}→{s.SigmaFinal} on the products, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}, {EvolutionCheckpoint.OptimizerNames[(int)s.Optimizer]}, seed {s.Seed}");
+        }
+        else
+        {
+            console.MarkupLineInterpolated($"[bold]{name}[/]: {trainer.Parameters.Architecture} on {dataset}, OpenAI-ES, {2 * s.PopulationPairs} members, batch {s.BatchSize}, {s.Generations} generations, rank {(s.Rank == 0 ? "full" : s.Rank.ToString(CultureInfo.InvariantCulture))}{(s.FirstLayerUnits > 0 ? $", {s.FirstLayerUnits} first-layer units per pair" : "")}{(s.LaterLayerPairs > 0 ? $", {s.LaterLayerPairs} later-layer pairs" : "")}, σ {s.SigmaInitial}→{s.SigmaFinal}{(s.HasSigmaLayerScales ? $" × ({s.SigmaLayerScales}) per layer" : "")}, lr {s.LearningRateInitial}→{s.LearningRateFinal}, λ {s.WeightDecay}{(s.FixedWeightRms ? ", hidden weights held at their initial RMS" : "")}, seed {s.Seed}; population on {trainer.Description}");
+        }
+
         double? minutes = parse.GetValue(options.TimeLimit);
         var sessionOptions = new EvolutionSessionOptions(
             name, outDir, parse.GetValue(options.Metrics) ?? Path.Combine(outDir, name + ".metrics.jsonl"),

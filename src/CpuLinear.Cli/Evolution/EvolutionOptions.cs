@@ -53,8 +53,12 @@ internal sealed class EvolutionOptions
 
     public Option<string?> LinearizedFitness { get; } = new("--linearized-fitness") { Description = "A diagnostic, not ES: score each member by the first-order model of the minibatch loss along this backprop gradient (ftz-aware, straight-through or pure-linear) instead of running it; everything else is ES's. The CPU engine only; its checkpoints are named es-linearized-GRADIENT, and a resumed run needs the option again.", HelpName = "GRADIENT" };
 
+    public Option<int> ActivityPairs { get; } = new("--activity-pairs") { Description = "Activity members: P antithetic pairs per batch row and layer that add ±σ·(random signs) to that row's product hₗ₋₁·Wₗ and run the literal layers above it (σ in the products' scaled units, where the flush's edge is at 0.5); the weight estimate is the layer's input rows times the rows' estimates. Replaces --pairs' members; the CPU engine only. 0 = off.", DefaultValueFactory = _ => Defaults.ActivityPairs };
+
+    public Option<string> ActivityUnits { get; } = Choice("--activity-units", "Units an activity member perturbs: all (every unit; the flush's edge inside the search) or live (only units non-zero at the centre and at ±σ: no jump across the edge of the perturbed layer; reads where the flush is).", EvolutionCheckpoint.ActivityUnitNames);
+
     /// <summary>Every ES option, in help order.</summary>
-    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, LaterLayerPairs, SigmaLayers, FixedWeightRms, NoiseSeed, Optimizer, Shaping, DecayMode, Temperature, LinearizedFitness, Metrics, Resume, Init, InitScale, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];
+    public IReadOnlyList<Option> All => [Generations, Pairs, Batch, Sigma, SigmaFinal, LearningRate, LearningRateFinal, WeightDecay, Rank, FirstLayerUnits, LaterLayerPairs, ActivityPairs, ActivityUnits, SigmaLayers, FixedWeightRms, NoiseSeed, Optimizer, Shaping, DecayMode, Temperature, LinearizedFitness, Metrics, Resume, Init, InitScale, Backend, TimeLimit, Cluster, ClusterId, ClusterSecret];
 
     public void AddTo(Command command)
     {
@@ -96,6 +100,8 @@ internal sealed class EvolutionOptions
             DecayMode = (WeightDecayMode)Named(DecayMode, EvolutionCheckpoint.DecayNames, (int)d.DecayMode),
             FitnessTemperature = Pick(Temperature, d.FitnessTemperature),
             LaterLayerPairs = Pick(LaterLayerPairs, d.LaterLayerPairs),
+            ActivityPairs = Pick(ActivityPairs, d.ActivityPairs),
+            ActivityUnits = (ActivityUnits)Named(ActivityUnits, EvolutionCheckpoint.ActivityUnitNames, (int)d.ActivityUnits),
             SigmaLayerScales = parse.GetResult(SigmaLayers) is { Implicit: false } && parse.GetValue(SigmaLayers) is { } scales
                 ? LayerScales.Parse(scales)
                 : d.SigmaLayerScales,

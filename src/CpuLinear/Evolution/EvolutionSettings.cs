@@ -103,6 +103,23 @@ public sealed record EvolutionSettings
     /// <summary>Whether any layer's σ differs from σ(g) (<see cref="SigmaLayerScales"/> has an entry other than 1).</summary>
     public bool HasSigmaLayerScales => SigmaLayerScales.AnyNotOne;
 
+    /// <summary>
+    /// Activity pairs P per row (0, the default: members perturb θ). When positive the run estimates the gradient on
+    /// the layers' products instead of on θ: every row of the batch gets, for every layer l, P antithetic pairs of its
+    /// own that add ±σ·δ (δ a vector of random signs) to that row's product hₗ₋₁·Wₗ and run the literal layers above
+    /// it; each weight matrix's estimate is then its input rows times the rows' estimates (docs/evolution.md,
+    /// "Activity members"). <see cref="Pairs"/>, <see cref="Rank"/>, <see cref="FirstLayerUnits"/>,
+    /// <see cref="LaterLayerPairs"/> and <see cref="SigmaLayerScales"/> do not apply; σ is measured in the products'
+    /// scaled units, where the dead zone's edge is at ½. CPU engine only.
+    /// </summary>
+    public int ActivityPairs { get; init; }
+
+    /// <summary>Which units an activity member perturbs (<see cref="ActivityPairs"/> &gt; 0).</summary>
+    public ActivityUnits ActivityUnits { get; init; } = ActivityUnits.All;
+
+    /// <summary>Whether the run uses activity members (<see cref="ActivityPairs"/> &gt; 0).</summary>
+    public bool UsesActivityMembers => ActivityPairs > 0;
+
     /// <summary>All antithetic pairs of a generation: <see cref="Pairs"/> + <see cref="LaterLayerPairs"/>.</summary>
     public int PopulationPairs => Pairs + LaterLayerPairs;
 
@@ -158,6 +175,16 @@ public sealed record EvolutionSettings
         if (HasSigmaLayerScales && Rank == 0)
         {
             throw new ArgumentException("σ per layer needs a low-rank perturbation (rank ≥ 1); full-rank members draw one table for all of θ.");
+        }
+
+        if (ActivityPairs < 0 || ActivityPairs > 4096 || !Enum.IsDefined(ActivityUnits))
+        {
+            throw new ArgumentException($"Activity pairs must be 0 (none) or 1..4096 per row, with a known unit choice; got {ActivityPairs} ({ActivityUnits}).");
+        }
+
+        if (UsesActivityMembers && (FirstLayerUnits != 0 || LaterLayerPairs != 0 || HasSigmaLayerScales))
+        {
+            throw new ArgumentException($"Activity members perturb every layer's products row by row; first-layer units ({FirstLayerUnits}), later-layer pairs ({LaterLayerPairs}) and σ per layer ({SigmaLayerScales}) belong to members that perturb θ.");
         }
 
         if ((long)Pairs + LaterLayerPairs > int.MaxValue / 2)

@@ -46,6 +46,11 @@ public static class EvolutionCheckpoint
             ["es_elapsed_s"] = Text(elapsedSeconds),
             ["es_later_layer_pairs"] = Text(s.LaterLayerPairs),
         };
+        if (s.UsesActivityMembers)
+        {
+            extra["es_activity_pairs"] = Text(s.ActivityPairs);
+            extra["es_activity_units"] = ActivityUnitNames[(int)s.ActivityUnits];
+        }
         if (s.SigmaLayerScales.Count != 0)
         {
             extra["es_sigma_layer_scales"] = s.SigmaLayerScales.ToString();
@@ -72,10 +77,41 @@ public static class EvolutionCheckpoint
     public static EvolutionTrainer Resume(Checkpoint checkpoint, EngineSettings? engine = null, Populations.IPopulationEvaluator? evaluator = null)
     {
         RequireResumable(checkpoint);
+        if (SettingsOf(checkpoint).UsesActivityMembers)
+        {
+            throw new ArgumentException("This checkpoint's run used activity members; resume it with ResumeRun (an ActivityEvolutionRun).", nameof(checkpoint));
+        }
+
+
+        RequireResumable(checkpoint);
         EvolutionSettings settings = SettingsOf(checkpoint);
         var trainer = new EvolutionTrainer(checkpoint.Parameters.Clone(), settings, engine, evaluator);
         trainer.Restore(checkpoint.Step, checkpoint.AdamFirstMoment!, checkpoint.AdamSecondMoment!, AdamStepOf(checkpoint));
         return trainer;
+    }
+
+    /// <summary>
+    /// Rebuilds whichever run wrote <paramref name="checkpoint"/>, continuing exactly where it stopped: an
+    /// <see cref="ActivityEvolutionRun"/> for activity members (CPU engine only), otherwise an <see cref="EvolutionTrainer"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not a resumable ES checkpoint, or an activity run given an evaluator.</exception>
+    public static IEvolutionRun ResumeRun(Checkpoint checkpoint, EngineSettings? engine = null, Populations.IPopulationEvaluator? evaluator = null)
+    {
+        RequireResumable(checkpoint);
+        EvolutionSettings settings = SettingsOf(checkpoint);
+        if (!settings.UsesActivityMembers)
+        {
+            return Resume(checkpoint, engine, evaluator);
+        }
+
+        if (evaluator is not null and not Populations.CpuPopulationEvaluator)
+        {
+            throw new ArgumentException($"Activity members run on the CPU engine only; {evaluator.Description} cannot continue this run.", nameof(evaluator));
+        }
+
+        var run = new ActivityEvolutionRun(checkpoint.Parameters.Clone(), settings, engine);
+        run.Restore(checkpoint.Step, checkpoint.AdamFirstMoment!, checkpoint.AdamSecondMoment!, AdamStepOf(checkpoint));
+        return run;
     }
 
     /// <summary>
@@ -128,6 +164,9 @@ public static class EvolutionCheckpoint
             FitnessTemperature = checkpoint.Extra.ContainsKey("es_fitness_temperature") ? Single(checkpoint, "es_fitness_temperature") : 1f,
             // Checkpoints written before the setting existed had no later-layer pairs.
             LaterLayerPairs = checkpoint.Extra.TryGetValue("es_later_layer_pairs", out string? laterPairs) ? Count(laterPairs, "es_later_layer_pairs") : 0,
+            // Runs whose members perturb θ write no activity keys.
+            ActivityPairs = checkpoint.Extra.TryGetValue("es_activity_pairs", out string? activityPairs) ? Count(activityPairs, "es_activity_pairs") : 0,
+            ActivityUnits = checkpoint.Extra.ContainsKey("es_activity_units") ? (ActivityUnits)Named(checkpoint, "es_activity_units", ActivityUnitNames) : ActivityUnits.All,
             // Checkpoints written before the setting existed searched every layer at σ.
             SigmaLayerScales = checkpoint.Extra.TryGetValue("es_sigma_layer_scales", out string? scales) ? ScalesOf(scales) : LayerScales.None,
         };
@@ -135,6 +174,9 @@ public static class EvolutionCheckpoint
 
     /// <summary>The names <c>es_optimizer</c> takes, by <see cref="EvolutionOptimizer"/> value (the CLI's too).</summary>
     public static IReadOnlyList<string> OptimizerNames { get; } = ["adam", "sgd"];
+
+    /// <summary>The names <c>es_activity_units</c> takes, by <see cref="ActivityUnits"/> value (the CLI's too).</summary>
+    public static IReadOnlyList<string> ActivityUnitNames { get; } = ["all", "live"];
 
     /// <summary>The names <c>es_fitness_shaping</c> takes, by <see cref="FitnessShaping"/> value.</summary>
     public static IReadOnlyList<string> ShapingNames { get; } = ["ranks", "zscore"];

@@ -43,6 +43,11 @@ public sealed class EvolutionTrainer : IEvolutionRun
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
+        if (settings.UsesActivityMembers)
+        {
+            throw new ArgumentException($"Activity members ({settings.ActivityPairs} pairs per row) are run by ActivityEvolutionRun, not by a population evaluator.", nameof(settings));
+        }
+
         engine ??= EngineSettings.Default;
         Evaluator = evaluator ?? new CpuPopulationEvaluator(engine);
         PopulationNoise noise = PopulationNoise.For(parameters.Architecture, settings, engine);

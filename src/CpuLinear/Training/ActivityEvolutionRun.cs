@@ -1,0 +1,470 @@
+using System.Diagnostics;
+using CommunityToolkit.HighPerformance;
+using CpuLinear.Data;
+using CpuLinear.Evolution;
+using CpuLinear.Kernels;
+using CpuLinear.Networks;
+using CpuLinear.Optimization;
+using CpuLinear.Parallelism;
+using CpuLinear.Populations;
+using CpuLinear.Randomness;
+using CpuLinear.Scoring;
+using CpuLinear.Simd;
+
+namespace CpuLinear.Training;
+
+/// <summary>
+/// Evolution strategies with activity members: every row of a generation's minibatch gets, for every layer, its own
+/// antithetic pairs that add ±σ·δ (δ a vector of random signs) to that row's product hₗ₋₁·Wₗ, and the literal
+/// dead-zone layers above it score them. The pairs' loss differences estimate the derivative of the row's loss with
+/// respect to the product; each weight matrix's estimate is the layer's input rows times those row estimates.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Why.</b> A member that perturbs θ moves every row of the batch through the same ~10⁵-dimensional search, and one
+/// generation's estimate is almost all noise (docs/evolution.md). The product a row sees is linear in the layer's
+/// weights, so searching it directly is the search over the only directions of Wₗ that row can see: the same
+/// smoothed literal loss, a few hundred dimensions per row instead of the whole matrix. Nothing is differentiated: the
+/// dead zones, the flushes and the loss are only ever run forward.
+/// </para>
+/// <para>
+/// <b>The member.</b> Member (l, k, ±) of row r runs the literal layer l with its product row replaced by
+/// <c>p + (±σ)·δ</c> (one float add per unit, then the layer's own flushed bias add), and every layer after it on that
+/// output, unchanged. Its fitness is −(the row's softmax cross-entropy). With <see cref="ActivityUnits.Live"/> only
+/// the units whose output is non-zero at the centre and at both ±σ take a sign; the others keep their product.
+/// </para>
+/// <para>
+/// <b>The estimate.</b> ĝₗ[r] = Σₖ (L⁺ − L⁻)·δₖ / (2σ·P·B), summed over pairs in index order; the weight estimate is
+/// hₗ₋₁ᵀ·ĝₗ (one GEMM, one chain over rows), the first layer's bias estimate the column sums of ĝ₀. A later layer's
+/// bias enters through its own flush at ½: it is estimated from the same sums where it passes that flush and kept
+/// otherwise (zero-initialised biases therefore stay at 0, as under FTZ-aware backprop). The update then follows
+/// <see cref="EvolutionStrategy"/>'s rule: L2 or decoupled decay, Adam or plain SGD, σ and step-size schedules.
+/// </para>
+/// <para>
+/// <b>Determinism.</b> The batch is a pure function of (seed, g), the signs of (noise seed, g, layer, row, pair), each
+/// row's members are run and reduced on their own, the GEMMs keep one chain per element, so θ has the same bits for
+/// every thread count and kernel path, and a checkpointed run resumes to the same bits.
+/// </para>
+/// </remarks>
+public sealed class ActivityEvolutionRun : IEvolutionRun
+{
+    // Member rows run through the layers above in chunks of at most this many, so memory stays bounded whatever P·B.
+    private const int MemberRowsPerChunk = 8192;
+    private const ulong SignTag = 0xAC71_0000UL;
+
+    private readonly EngineSettings _engine;
+    private readonly EvolutionMinibatches _minibatches;
+    private readonly Minibatch _batch = new();
+    private readonly double[] _fitness;
+    private readonly float[] _gradient;
+    private readonly float[][] _products, _outputs, _estimates, _flushedBias;
+    private float[] _members = [], _next = [], _scratchBias = [], _transposed = [], _ones = [], _inputs = [], _signs = [], _eligible = [];
+    private double[] _losses = [];
+    private int _capacity;
+
+    /// <summary>Starts (or continues) activity-member ES from <paramref name="parameters"/>, updated in place.</summary>
+    /// <param name="parameters">θ, updated in place.</param>
+    /// <param name="settings">The run's settings; <see cref="EvolutionSettings.ActivityPairs"/> must be positive.</param>
+    /// <param name="engine">Threads and kernel path.</param>
+    /// <exception cref="ArgumentException">The settings are invalid or ask for members that perturb θ.</exception>
+    public ActivityEvolutionRun(NetworkParameters parameters, EvolutionSettings settings, EngineSettings? engine = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        if (!settings.UsesActivityMembers)
+        {
+            throw new ArgumentException("An activity run needs ActivityPairs ≥ 1; members that perturb θ run in EvolutionTrainer.", nameof(settings));
+        }
+
+        Parameters = parameters;
+        Settings = settings;
+        _engine = engine ?? EngineSettings.Default;
+        _minibatches = new EvolutionMinibatches(settings.BatchSize, settings.Seed);
+        Optimizer = new AdamOptimizer(parameters.Values.Length);
+        int layers = parameters.Architecture.LayerCount;
+        _fitness = new double[2 * settings.ActivityPairs * layers];
+        _gradient = new float[parameters.Values.Length];
+        _products = new float[layers][];
+        _outputs = new float[layers][];
+        _estimates = new float[layers][];
+        _flushedBias = new float[layers][];
+        for (int l = 0; l < layers; l++)
+        {
+            _products[l] = _outputs[l] = _estimates[l] = [];
+            _flushedBias[l] = new float[parameters.Architecture.Widths[l + 1]];
+        }
+    }
+
+    /// <inheritdoc />
+    public NetworkParameters Parameters { get; }
+
+    /// <inheritdoc />
+    public EvolutionSettings Settings { get; }
+
+    /// <summary>Adam's state; its step counts the updates made so far.</summary>
+    public AdamOptimizer Optimizer { get; }
+
+    /// <inheritdoc />
+    public long Generation { get; private set; }
+
+    /// <inheritdoc />
+    public bool Finished => Generation >= Settings.Generations;
+
+    /// <inheritdoc />
+    public long AdamStep => Optimizer.Step;
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> AdamFirstMoment => Optimizer.FirstMoment;
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> AdamSecondMoment => Optimizer.SecondMoment;
+
+    /// <summary>
+    /// The last generation's fitness of member (l, k, +) at index 2(l·P + k) and (l, k, −) at the next: −(mean loss over
+    /// the batch's rows), each row running its own signs.
+    /// </summary>
+    public ReadOnlySpan<double> Fitness => _fitness;
+
+    /// <inheritdoc />
+    public string Description => $"the CPU engine (activity members, {Settings.ActivityPairs} pairs per row and layer, {(Settings.ActivityUnits == ActivityUnits.Live ? "live units" : "all units")})";
+
+    /// <summary>The last generation's estimate of ∂(mean loss)/∂(layer <paramref name="layer"/>'s product), batch rows × width.</summary>
+    public ReadOnlySpan<float> ProductEstimate(int layer) =>
+        _estimates[layer].AsSpan(0, _batch.Rows * Parameters.Architecture.Widths[layer + 1]);
+
+    /// <summary>
+    /// The last generation's estimate of the mean loss's gradient with respect to θ (flat layout of
+    /// <see cref="NetworkParameters.Values"/>), plus λθ when the decay is L2.
+    /// </summary>
+    public ReadOnlySpan<float> Estimate => _gradient;
+
+    /// <summary>Continues from a saved state: θ is already in <see cref="Parameters"/>.</summary>
+    /// <exception cref="ArgumentException">The generation is out of range or the moments have the wrong length.</exception>
+    public void Restore(long generation, ReadOnlySpan<float> firstMoment, ReadOnlySpan<float> secondMoment, long adamStep)
+    {
+        if (generation < 0 || generation > Settings.Generations)
+        {
+            throw new ArgumentException($"Generation {generation} is outside the run's 0..{Settings.Generations}.", nameof(generation));
+        }
+
+        Optimizer.Restore(firstMoment, secondMoment, adamStep);
+        Generation = generation;
+    }
+
+    /// <inheritdoc />
+    public GenerationSummary Step(LabeledImages data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        NetworkArchitecture net = Parameters.Architecture;
+        if (data.Features != net.Inputs)
+        {
+            throw new ArgumentException($"The network takes {net.Inputs} inputs; the data has {data.Features} features.", nameof(data));
+        }
+
+        if (Finished)
+        {
+            throw new InvalidOperationException($"The run has done all {Settings.Generations} generations.");
+        }
+
+        var clock = Stopwatch.StartNew();
+        long g = Generation;
+        float sigma = Settings.SigmaAt(g);
+        float learningRate = Settings.LearningRateAt(g);
+        _minibatches.Gather(data, g, _batch);
+        int batch = _batch.Rows;
+        EnsureCapacity(batch);
+        _batch.Inputs.CopyTo(_inputs.AsSpan(0, batch * net.Inputs));
+
+        // θ's own pass, keeping every layer's product (the member's starting point) and output.
+        ReadOnlySpan2D<float> source = new(_inputs, 0, batch, net.Inputs, 0);
+        for (int l = 0; l < net.LayerCount; l++)
+        {
+            int width = net.Widths[l + 1];
+            var output = new Span2D<float>(_outputs[l], 0, batch, width, 0);
+            FusedExecutor.Layer(Parameters, l, source, output, _flushedBias[l], new Span2D<float>(_products[l], 0, batch, width, 0), _engine);
+            source = output;
+        }
+
+        double centreLoss = SoftmaxCrossEntropy.Evaluate(source, _batch.Labels, Span2D<float>.Empty, 0f, out int correct) / batch;
+        Array.Clear(_fitness);
+        for (int l = 0; l < net.LayerCount; l++)
+        {
+            EstimateLayer(l, batch, sigma, g);
+        }
+
+        for (int m = 0; m < _fitness.Length; m++)
+        {
+            _fitness[m] = -_fitness[m] / batch;
+        }
+
+        AssembleGradient(batch);
+        Update(learningRate);
+        Generation++;
+        double mean = 0, best = double.NegativeInfinity;
+        foreach (double f in _fitness)
+        {
+            mean += f;
+            best = Math.Max(best, f);
+        }
+
+        long memberRows = (long)_fitness.Length * batch;
+        return new GenerationSummary(g, sigma, learningRate, centreLoss, (double)correct / batch, mean / _fitness.Length, best, clock.Elapsed.TotalSeconds, memberRows);
+    }
+
+    // Runs layer l's members chunk by chunk and reduces each row's pairs into ĝₗ; adds the members' losses to _fitness.
+    private void EstimateLayer(int layer, int batch, float sigma, long generation)
+    {
+        NetworkArchitecture net = Parameters.Architecture;
+        int pairs = Settings.ActivityPairs, width = net.Widths[layer + 1], layers = net.LayerCount;
+        int rowsPerChunk = Math.Max(1, MemberRowsPerChunk / (2 * pairs));
+        Array.Clear(_estimates[layer], 0, batch * width);
+        for (int first = 0; first < batch; first += rowsPerChunk)
+        {
+            int rows = Math.Min(rowsPerChunk, batch - first);
+            int memberRows = rows * 2 * pairs;
+            var work = new MemberRows(this, layer, first, sigma, generation);
+            EngineParallel.For(rows, _engine.ResolvedThreads, work);
+
+            // The layers above, on every member row at once: the same layer definition θ's pass ran.
+            ReadOnlySpan2D<float> current = new(_members, 0, memberRows, width, 0);
+            float[] logits = _members, spare = _next;
+            for (int l = layer + 1; l < layers; l++)
+            {
+                var output = new Span2D<float>(spare, 0, memberRows, net.Widths[l + 1], 0);
+                FusedExecutor.Layer(Parameters, l, current, output, _scratchBias, Span2D<float>.Empty, _engine);
+                current = output;
+                (logits, spare) = (spare, logits);
+            }
+
+            EngineParallel.For(rows, _engine.ResolvedThreads, new RowReduction(this, layer, first, sigma, logits));
+
+            // Fitness sums in row order, then pair order: the same bits whatever the thread count.
+            for (int r = 0; r < rows; r++)
+            {
+                for (int m = 0; m < 2 * pairs; m++)
+                {
+                    _fitness[(2 * pairs * layer) + m] += _losses[(r * 2 * pairs) + m];
+                }
+            }
+        }
+    }
+
+    // Builds the member rows of one batch row: 2P rows of the perturbed layer's output (pair k at 2k for +σ, 2k+1 for −σ).
+    private void BuildMembers(int layer, int first, int chunkRow, float sigma, long generation)
+    {
+        NetworkArchitecture net = Parameters.Architecture;
+        int pairs = Settings.ActivityPairs, width = net.Widths[layer + 1], row = first + chunkRow;
+        (float inner, float outer) = FusedExecutor.Thresholds(net, layer);
+        KernelPath path = _engine.ResolvedPath;
+        ReadOnlySpan<float> product = _products[layer].AsSpan(row * width, width);
+        ReadOnlySpan<float> bias = _flushedBias[layer];
+        Span<float> eligible = _eligible.AsSpan(row * _eligibleStride, width);
+        if (Settings.ActivityUnits == ActivityUnits.Live)
+        {
+            // Live: the centre's output and both ±σ outputs are non-zero (computed with the layer's own element step).
+            Span<float> plus = _members.AsSpan(chunkRow * 2 * pairs * width, width);
+            Span<float> minus = _members.AsSpan(((chunkRow * 2 * pairs) + 1) * width, width);
+            ReadOnlySpan<float> centre = _outputs[layer].AsSpan(row * width, width);
+            for (int i = 0; i < width; i++)
+            {
+                plus[i] = product[i] + sigma;
+                minus[i] = product[i] - sigma;
+            }
+
+            DeadZone.AddBias(plus, bias, inner, outer, path);
+            DeadZone.AddBias(minus, bias, inner, outer, path);
+            for (int i = 0; i < width; i++)
+            {
+                eligible[i] = centre[i] != 0f && plus[i] != 0f && minus[i] != 0f ? 1f : 0f;
+            }
+        }
+        else
+        {
+            eligible.Fill(1f);
+        }
+
+        ulong seed = Settings.EffectiveNoiseSeed;
+        for (int k = 0; k < pairs; k++)
+        {
+            Span<float> signs = _signs.AsSpan(((chunkRow * pairs) + k) * _signStride, width);
+            FillSigns(seed, generation, layer, row, k, signs);
+            Span<float> plus = _members.AsSpan(((chunkRow * 2 * pairs) + (2 * k)) * width, width);
+            Span<float> minus = _members.AsSpan(((chunkRow * 2 * pairs) + (2 * k) + 1) * width, width);
+            for (int i = 0; i < width; i++)
+            {
+                // σ·(±1) is exact, so each member's product is one float add away from θ's.
+                float step = sigma * signs[i] * eligible[i];
+                plus[i] = product[i] + step;
+                minus[i] = product[i] - step;
+            }
+
+            DeadZone.AddBias(plus, bias, inner, outer, path);
+            DeadZone.AddBias(minus, bias, inner, outer, path);
+        }
+    }
+
+    // Scores one batch row's member rows and reduces its pairs into ĝ (pairs in index order).
+    private void ReduceRow(int layer, int first, int chunkRow, float sigma, float[] logitsBuffer)
+    {
+        NetworkArchitecture net = Parameters.Architecture;
+        int pairs = Settings.ActivityPairs, width = net.Widths[layer + 1], classes = net.Outputs, row = first + chunkRow;
+        ReadOnlySpan<byte> label = _batch.Labels.Slice(row, 1);
+        int baseRow = chunkRow * 2 * pairs;
+        for (int m = 0; m < 2 * pairs; m++)
+        {
+            var logits = new ReadOnlySpan2D<float>(logitsBuffer, (baseRow + m) * classes, 1, classes, 0);
+            _losses[baseRow + m] = SoftmaxCrossEntropy.Evaluate(logits, label, Span2D<float>.Empty, 0f, out _);
+        }
+
+        Span<float> estimate = _estimates[layer].AsSpan(row * width, width);
+        ReadOnlySpan<float> eligible = _eligible.AsSpan(row * _eligibleStride, width);
+        double scale = 1.0 / (2.0 * sigma * pairs * _batch.Rows);
+        for (int k = 0; k < pairs; k++)
+        {
+            float c = (float)((_losses[baseRow + (2 * k)] - _losses[baseRow + (2 * k) + 1]) * scale);
+            ReadOnlySpan<float> signs = _signs.AsSpan(((chunkRow * pairs) + k) * _signStride, width);
+            for (int i = 0; i < width; i++)
+            {
+                estimate[i] = MathF.FusedMultiplyAdd(c * eligible[i], signs[i], estimate[i]);
+            }
+        }
+    }
+
+    /// <summary>The signs δ of pair <paramref name="pair"/> of batch row <paramref name="row"/> in layer <paramref name="layer"/>, generation <paramref name="generation"/>: ±1 from one Philox bit each.</summary>
+    internal static void FillSigns(ulong seed, long generation, int layer, int row, int pair, Span<float> signs)
+    {
+        int width = signs.Length;
+        ulong stream = CounterRandom.StreamOf((ulong)generation, SignTag | (uint)layer, (ulong)row);
+        int blocksPerPair = (width + 127) / 128;
+        for (int b = 0; b < blocksPerPair; b++)
+        {
+            var (x0, x1, x2, x3) = Philox4x32.Block(seed, stream, ((ulong)pair * (ulong)blocksPerPair) + (ulong)b);
+            int start = b * 128;
+            WriteSigns(x0, signs, start);
+            WriteSigns(x1, signs, start + 32);
+            WriteSigns(x2, signs, start + 64);
+            WriteSigns(x3, signs, start + 96);
+        }
+    }
+
+    private static void WriteSigns(uint word, Span<float> signs, int start)
+    {
+        int end = Math.Min(signs.Length, start + 32);
+        for (int i = start; i < end; i++)
+        {
+            signs[i] = ((word >> (i - start)) & 1) == 0 ? 1f : -1f;
+        }
+    }
+
+    // ∂W = inputᵀ·ĝ per layer, b₀ from ĝ₀'s column sums, later biases where they pass their flush.
+    private void AssembleGradient(int batch)
+    {
+        NetworkArchitecture net = Parameters.Architecture;
+        for (int l = 0; l < net.LayerCount; l++)
+        {
+            int fanIn = net.Widths[l], fanOut = net.Widths[l + 1];
+            ReadOnlySpan<float> input = l == 0 ? _inputs.AsSpan(0, batch * fanIn) : _outputs[l - 1].AsSpan(0, batch * fanIn);
+            ReadOnlySpan<float> estimate = _estimates[l].AsSpan(0, batch * fanOut);
+            Transpose.Apply(input, batch, fanIn, _transposed);
+            Gemm.Multiply(fanIn, fanOut, batch, _transposed, batch, estimate, fanOut, _gradient.AsSpan(net.WeightOffset(l), fanIn * fanOut), fanOut, _engine);
+            Span<float> biasGradient = _gradient.AsSpan(net.BiasOffset(l), fanOut);
+            Gemm.Multiply(1, fanOut, batch, _ones, batch, estimate, fanOut, biasGradient, fanOut, _engine);
+            if (l > 0)
+            {
+                ReadOnlySpan<float> flushed = _flushedBias[l];
+                for (int j = 0; j < fanOut; j++)
+                {
+                    if (flushed[j] == 0f)
+                    {
+                        biasGradient[j] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    // EvolutionStrategy's rule on the loss estimate: L2 through the optimiser or decoupled decay, Adam or SGD.
+    private void Update(float learningRate)
+    {
+        float[] theta = Parameters.Values;
+        float decay = Settings.WeightDecay;
+        bool l2 = Settings.DecayMode == WeightDecayMode.L2;
+        if (!l2 && decay != 0)
+        {
+            float keep = 1 - (learningRate * decay);
+            for (int i = 0; i < theta.Length; i++)
+            {
+                theta[i] *= keep;
+            }
+        }
+
+        if (l2 && decay != 0)
+        {
+            for (int i = 0; i < _gradient.Length; i++)
+            {
+                _gradient[i] += decay * theta[i];
+            }
+        }
+
+        if (Settings.Optimizer == EvolutionOptimizer.Adam)
+        {
+            Optimizer.Update(theta, _gradient, learningRate);
+        }
+        else
+        {
+            for (int i = 0; i < theta.Length; i++)
+            {
+                theta[i] -= learningRate * _gradient[i];
+            }
+        }
+    }
+
+    private int _signStride, _eligibleStride;
+
+    private void EnsureCapacity(int batch)
+    {
+        if (batch <= _capacity)
+        {
+            return;
+        }
+
+        NetworkArchitecture net = Parameters.Architecture;
+        int pairs = Settings.ActivityPairs, layers = net.LayerCount;
+        int widest = net.Widths.Skip(1).Max();
+        int rowsPerChunk = Math.Max(1, MemberRowsPerChunk / (2 * pairs));
+        int memberRows = Math.Min(batch, rowsPerChunk) * 2 * pairs;
+        for (int l = 0; l < layers; l++)
+        {
+            int width = net.Widths[l + 1];
+            _products[l] = new float[batch * width];
+            _outputs[l] = new float[batch * width];
+            _estimates[l] = new float[batch * width];
+        }
+
+        _members = new float[memberRows * widest];
+        _next = new float[memberRows * widest];
+        _losses = new double[memberRows];
+        _scratchBias = new float[widest];
+        _signStride = widest;
+        _eligibleStride = widest;
+        _signs = new float[Math.Min(batch, rowsPerChunk) * pairs * widest];
+        _eligible = new float[batch * widest];
+        int largestTranspose = Enumerable.Range(0, layers).Max(l => batch * net.Widths[l]);
+        _transposed = new float[largestTranspose];
+        _ones = new float[batch];
+        _ones.AsSpan().Fill(1f);
+        _inputs = new float[batch * net.Inputs];
+        _capacity = batch;
+    }
+
+    private readonly struct MemberRows(ActivityEvolutionRun run, int layer, int first, float sigma, long generation) : IWorkItems
+    {
+        public void Run(int index) => run.BuildMembers(layer, first, index, sigma, generation);
+    }
+
+    private readonly struct RowReduction(ActivityEvolutionRun run, int layer, int first, float sigma, float[] logits) : IWorkItems
+    {
+        public void Run(int index) => run.ReduceRow(layer, first, index, sigma, logits);
+    }
+}
