@@ -140,7 +140,7 @@ public static class EvolutionTable
     }
 
     // Mean and fastest seconds per call over the budget, after one warm-up call.
-    private static (double Mean, double Fastest) TimeWithFastest(Action action, double budget)
+    internal static (double Mean, double Fastest) TimeWithFastest(Action action, double budget)
     {
         action();
         int count = 0;
@@ -171,7 +171,7 @@ public static class EvolutionTable
         return clock.Elapsed.TotalSeconds / count;
     }
 
-    private static LabeledImages RandomImages(int count, int features)
+    internal static LabeledImages RandomImages(int count, int features)
     {
         var pixels = CommunityToolkit.HighPerformance.Buffers.MemoryOwner<float>.Allocate(count * features);
         new CounterRandom(7, 1).FillUniform(pixels.Span);

@@ -109,14 +109,15 @@ public sealed class BackendSelectionTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Reproduce_gives_a_compute_backend_dense_members_and_the_engine_unit_subsets(bool quick)
+    public void Reproduce_gives_a_compute_backend_dense_members_and_the_engine_activity_members(bool quick)
     {
-        // Unit-subset members exist on the CPU engine only: a backend given them would refuse the run.
+        // Activity members exist on the CPU engine only: a backend's evaluator given them would refuse the run.
         using IComputeBackend backend = ComputeBackends.Create("ilgpu-cpu");
         var parameters = NetworkParameters.Initialize(NetworkArchitecture.Default, 1);
         EvolutionSettings engine = ReproduceCommand.RandomStart(quick, 1, onCpuEngine: true);
         EvolutionSettings device = ReproduceCommand.RandomStart(quick, 1, onCpuEngine: false);
-        Assert.True(engine.FirstLayerUnits > 0);
+        Assert.True(engine.UsesActivityMembers);
+        Assert.False(device.UsesActivityMembers);
         Assert.Equal(0, device.FirstLayerUnits);
         using var evaluator = new BackendPopulationEvaluator(backend);
         Assert.Throws<ArgumentException>(() => new EvolutionTrainer(parameters, engine, evaluator: evaluator));

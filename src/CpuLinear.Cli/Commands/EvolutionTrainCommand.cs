@@ -167,7 +167,7 @@ internal static class EvolutionTrainCommand
         {
             Status = cluster is null ? null : cluster.Status,
             Dataset = dataset,
-        };
+        }.For(s);
         if (resume is null)
         {
             // A new run never replaces an earlier run's checkpoint nor appends to its metrics (--resume continues it).

@@ -7,6 +7,7 @@ using CpuLinear.Data;
 using CpuLinear.Evolution;
 using CpuLinear.Experiments;
 using CpuLinear.Networks;
+using CpuLinear.Training;
 using Spectre.Console;
 
 namespace CpuLinear.Cli.Commands;
@@ -39,6 +40,8 @@ internal static class GradientAlignmentCommand
         var sigmaFinal = new Option<float>("--sigma-final") { Description = "σ at the schedule's last generation.", DefaultValueFactory = _ => m.SigmaFinal };
         var generations = new Option<int>("--generations") { Description = "Length of the σ schedule.", DefaultValueFactory = _ => m.Generations };
         var generation = new Option<long>("--generation") { Description = "The generation whose minibatch, σ and noise are measured.", DefaultValueFactory = _ => defaults.Generation };
+        var activityUnits = new Option<string?>("--activity-units") { Description = "Measure activity members instead (all or live units; see train --activity-pairs): --pairs are then pairs per row and layer and σ is in the products' units." };
+        activityUnits.AcceptOnlyFromAmong([.. EvolutionCheckpoint.ActivityUnitNames]);
         var sigmaLayers = new Option<string?>("--sigma-layers") { Description = "σ per layer, one factor per layer, comma-separated (default: 1 each)." };
         Option<ulong> seed = SharedOptions.Seed("Seed of θ₀ (without --init), of the minibatch order and of the first estimate's noise.");
         Option<int> threads = SharedOptions.Threads();
@@ -47,7 +50,7 @@ internal static class GradientAlignmentCommand
         Option<bool> overwrite = OutputFiles.CreateOverwriteOption("gradient-alignment.csv");
 
         var command = new Command("gradient-alignment", "Measure how well ES estimates of several population sizes line up with the literal program's gradients and with each other, at one θ and minibatch.");
-        foreach (Option option in new Option[] { init, outDir, pairs, units, laterPairs, rank, batch, sigma, sigmaFinal, generations, generation, sigmaLayers, seed, threads, dataDir, dataset, overwrite })
+        foreach (Option option in new Option[] { init, outDir, pairs, units, laterPairs, rank, batch, sigma, sigmaFinal, generations, generation, activityUnits, sigmaLayers, seed, threads, dataDir, dataset, overwrite })
         {
             command.Options.Add(option);
         }
@@ -75,6 +78,20 @@ internal static class GradientAlignmentCommand
                 Generation = parse.GetValue(generation),
                 Threads = SharedOptions.Engine(parse, threads).MaxThreads,
             };
+            if (parse.GetValue(activityUnits) is { } unitChoice)
+            {
+                settings = settings with
+                {
+                    Members = settings.Members with
+                    {
+                        ActivityPairs = 1,
+                        ActivityUnits = (ActivityUnits)EvolutionCheckpoint.IndexOfName(EvolutionCheckpoint.ActivityUnitNames, unitChoice),
+                        FirstLayerUnits = 0,
+                        LaterLayerPairs = 0,
+                    },
+                };
+            }
+
             settings.Validate();
             _ = DatasetChoice.Name(parse, dataset);
 

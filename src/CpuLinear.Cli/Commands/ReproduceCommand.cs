@@ -109,7 +109,7 @@ public static class ReproduceCommand
         if (minutes is { } m)
         {
             EvolutionSettings standard = RandomStart(quick, seed, onCpuEngine, dataset: dataset, laterLayers: laterLayers);
-            return standard with { Generations = ScaledGenerations(m) };
+            return standard with { Generations = ScaledGenerations(m, standard) };
         }
 
         if (!onCpuEngine)
@@ -131,15 +131,44 @@ public static class ReproduceCommand
             LearningRateFinal = quick ? 0.0003f : 0.0002f,
             Seed = seed,
         };
-        return laterLayers ? unitSubsets with { LaterLayerPairs = 1024, SigmaInitial = 0.005f, SigmaFinal = 0.005f } : unitSubsets;
+        return laterLayers ? Activity(quick, seed) : unitSubsets;
     }
 
     /// <summary>
-    /// Hidden widths of the random-start ES row: 256,256 on the image datasets where the block population of
-    /// <see cref="RandomStart"/> runs, otherwise the dataset's network (the blog's 512,512 on the images).
+    /// The CPU engine's random-start row: ES with activity members on the blog's network (docs/evolution.md,
+    /// "Activity members"): every batch row's own 16 pairs per layer on the layers' products, live units, σ .05 held,
+    /// Adam .001→.00003, no decay; the default spans <see cref="DefaultMinutes"/> reference minutes, --quick a fixed
+    /// <see cref="QuickActivityGenerations"/> generations.
+    /// </summary>
+    internal static EvolutionSettings Activity(bool quick, ulong seed) => new()
+    {
+        ActivityPairs = 16,
+        ActivityUnits = ActivityUnits.Live,
+        BatchSize = 256,
+        Generations = quick ? QuickActivityGenerations : ScaledGenerations(DefaultMinutes, ActivityGenerationsPerMinute),
+        SigmaInitial = 0.05f,
+        SigmaFinal = 0.05f,
+        LearningRateInitial = 0.001f,
+        LearningRateFinal = 0.00003f,
+        WeightDecay = 0,
+        Seed = seed,
+    };
+
+    /// <summary>Generations of the activity row under --quick (fixed, so its bits are the same on every machine).</summary>
+    internal const int QuickActivityGenerations = 6000;
+
+    /// <summary>
+    /// Activity-member generations a minute on the 2-core reference machine (784-512-512-10, 16 pairs per row and
+    /// layer, batch 256, progress evaluations included), which turns <c>--es-minutes</c> into a machine-independent length.
+    /// </summary>
+    internal const int ActivityGenerationsPerMinute = 1300;
+
+    /// <summary>
+    /// Hidden widths of the random-start ES row: the dataset's network (the blog's 512,512 on the images) for every
+    /// population. (The block population of 2026-12-02 ran on 256,256; activity members need no narrower network.)
     /// </summary>
     internal static IReadOnlyList<int> RandomStartHidden(string dataset, bool onCpuEngine, bool laterLayers) =>
-        !Datasets.IsSynthetic(dataset) && onCpuEngine && laterLayers ? [256, 256] : DatasetDefaults.For(dataset).Hidden;
+        DatasetDefaults.For(dataset).Hidden;
 
     /// <summary>
     /// Generations a minute of the random-start ES on the 2-core reference machine (AMD EPYC Zen 4: 2600 in about 20
@@ -151,7 +180,11 @@ public static class ReproduceCommand
     internal const double DefaultMinutes = 20, QuickMinutes = 1000.0 / GenerationsPerMinute;
 
     /// <summary>The schedule length <c>--es-minutes</c> <paramref name="minutes"/> gives (at least 2 generations).</summary>
-    internal static int ScaledGenerations(double minutes) => (int)Math.Max(2, Math.Round(minutes * GenerationsPerMinute));
+    internal static int ScaledGenerations(double minutes, int perMinute = GenerationsPerMinute) => (int)Math.Max(2, Math.Round(minutes * perMinute));
+
+    /// <summary>The length <c>--es-minutes</c> gives the population of <paramref name="settings"/> (its own rate a minute).</summary>
+    internal static int ScaledGenerations(double minutes, EvolutionSettings settings) =>
+        ScaledGenerations(minutes, settings.UsesActivityMembers ? ActivityGenerationsPerMinute : GenerationsPerMinute);
 
     /// <summary>ES fine-tuning the FTZ-aware backprop solution: small σ and step so the start is not destroyed.</summary>
     internal static EvolutionSettings FromBackprop(bool quick, ulong seed) => new()
@@ -216,16 +249,25 @@ public static class ReproduceCommand
         var runs = new List<(string Name, IReadOnlyList<GenerationMetrics> Metrics)>();
         bool onCpuEngine = population.Supports(MemberKind.UnitSubset), laterLayers = population.Supports(MemberKind.LaterLayers);
         NetworkArchitecture esNet = DatasetChoice.Network(data, RandomStartHidden(dataset, onCpuEngine, laterLayers), NetworkArchitecture.Default.ScaleExponent);
-        var random = new EvolutionTrainer(
-            NetworkParameters.Initialize(esNet, seed), RandomStart(quick, seed, onCpuEngine, esMinutes, dataset, laterLayers), engine, population);
-        ClusterConnection.AttachIfCluster(random);
+        EvolutionSettings randomSettings = RandomStart(quick, seed, onCpuEngine, esMinutes, dataset, laterLayers);
+        IEvolutionRun random = randomSettings.UsesActivityMembers
+            ? new ActivityEvolutionRun(NetworkParameters.Initialize(esNet, seed), randomSettings, engine)
+            : new EvolutionTrainer(NetworkParameters.Initialize(esNet, seed), randomSettings, engine, population);
+        if (random is EvolutionTrainer randomTrainer)
+        {
+            ClusterConnection.AttachIfCluster(randomTrainer);
+        }
+
         EvolutionSessionResult esRandom = EvolutionSession.Run(console, data, random,
             new EvolutionSessionOptions("es-random-start", checkpoints, Path.Combine(outDir, "es-random-start.metrics.jsonl"),
-                TimeLimit: esTimeLimit is { } m ? TimeSpan.FromMinutes(m) : null) { Status = clusterStatus, Dataset = dataset },
+                TimeLimit: esTimeLimit is { } m ? TimeSpan.FromMinutes(m) : null) { Status = clusterStatus, Dataset = dataset }.For(randomSettings),
             [linearTest.Accuracy, 0.95, 0.967]);
         runs.Add(("ES, random start", esRandom.Metrics));
         string widths = esNet.Equals(net) ? "" : $"{string.Join('-', esNet.Widths)}, ";
-        rows.Add(Measure($"ES, random start ({widths}{random.Generation} generations, {esRandom.Seconds:F0} s)", blog ? "> 99% / 96.7%" : "—", random.Parameters, data, literal, ieee));
+        string kind = randomSettings.UsesActivityMembers
+            ? $"activity members, {EvolutionCheckpoint.ActivityUnitNames[(int)randomSettings.ActivityUnits]} units, "
+            : "";
+        rows.Add(Measure($"ES, random start ({kind}{widths}{random.Generation} generations, {esRandom.Seconds:F0} s)", blog ? "> 99% / 96.7%" : "—", random.Parameters, data, literal, ieee));
 
         // 4. ES from the FTZ-aware backprop solution (a second, labelled result: not the blog's experiment).
         var aware = NetworkParameters.Initialize(net, seed);
@@ -243,10 +285,11 @@ public static class ReproduceCommand
         RunPlots.Accuracy(Path.Combine(outDir, "plots", "es-accuracy.png"), runs, linearTest.Accuracy);
         RunPlots.EffectiveActivation(Path.Combine(outDir, "plots", "effective-activation.png"), net);
 
-        string table = Table(rows, esRandom, linearTest.Accuracy, total.Elapsed.TotalSeconds, quick, blog ? null : dataset);
+        int interval = EvolutionSessionOptions.EvaluationInterval(randomSettings);
+        string table = Table(rows, esRandom, linearTest.Accuracy, total.Elapsed.TotalSeconds, quick, blog ? null : dataset, interval);
         File.WriteAllText(Path.Combine(outDir, "table.md"), table, new UTF8Encoding(false));
         Render(console, rows);
-        console.WriteLine(TimeToAccuracy(esRandom, linearTest.Accuracy));
+        console.WriteLine(TimeToAccuracy(esRandom, linearTest.Accuracy, interval));
         bool passed = rows[2].Test > linearTest.Accuracy;
         console.MarkupLine(passed
             ? $"[green]ES from a random start passed the linear ceiling ({linearTest.Accuracy:P2}) under the literal ftz-elementwise program.[/]"
@@ -286,7 +329,7 @@ public static class ReproduceCommand
         console.Write(table);
     }
 
-    private static string Table(List<Row> rows, EvolutionSessionResult es, double ceiling, double seconds, bool quick, string? dataset)
+    private static string Table(List<Row> rows, EvolutionSessionResult es, double ceiling, double seconds, bool quick, string? dataset, int interval)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"# cpulinear reproduce{(quick ? " --quick" : "")}{(dataset is null ? "" : " --dataset " + dataset)}");
@@ -301,11 +344,11 @@ public static class ReproduceCommand
         }
 
         text.AppendLine();
-        text.AppendLine(TimeToAccuracy(es, ceiling));
+        text.AppendLine(TimeToAccuracy(es, ceiling, interval));
         return text.ToString();
     }
 
-    private static string TimeToAccuracy(EvolutionSessionResult es, double ceiling)
+    private static string TimeToAccuracy(EvolutionSessionResult es, double ceiling, int interval)
     {
         var parts = es.TimeToAccuracy.Select(t =>
         {
@@ -314,7 +357,7 @@ public static class ReproduceCommand
                 ? string.Create(Invariant, $"{label}: {s:F0} s (generation {t.Generation})")
                 : $"{label}: not reached";
         });
-        return "ES from a random start, time to test accuracy (fused executor, checked every 25 generations): " + string.Join("; ", parts);
+        return $"ES from a random start, time to test accuracy (fused executor, checked every {interval} generations): " + string.Join("; ", parts);
     }
 
     private static string Percent(double? value) => value is { } v ? (v * 100).ToString("F2", Invariant) + "%" : "—";

@@ -28,6 +28,19 @@ internal sealed record EvolutionSessionOptions(
 
     /// <summary>The training data's name, recorded in every checkpoint (<see cref="CheckpointNames.DatasetKey"/>); null records none.</summary>
     public string? Dataset { get; init; }
+
+    /// <summary>
+    /// Generations between progress evaluations for <paramref name="settings"/>: 25, or 250 for activity members, whose
+    /// generations are tens of times cheaper (an evaluation of both splits costs about as much as ten of them).
+    /// </summary>
+    public static int EvaluationInterval(EvolutionSettings settings) => settings.UsesActivityMembers ? 250 : 25;
+
+    /// <summary>Generations between checkpoints for <paramref name="settings"/>: 100, or 1000 for activity members.</summary>
+    public static int CheckpointInterval(EvolutionSettings settings) => settings.UsesActivityMembers ? 1000 : 100;
+
+    /// <summary>These options with the evaluation and checkpoint intervals that suit <paramref name="settings"/>.</summary>
+    public EvolutionSessionOptions For(EvolutionSettings settings) =>
+        this with { EvaluateEvery = EvaluationInterval(settings), CheckpointEvery = CheckpointInterval(settings) };
 }
 
 /// <summary>What an ES session did.</summary>

@@ -55,9 +55,16 @@ public static class GradientAlignmentExperiment
         using var evaluator = new CpuPopulationEvaluator(engine);
         foreach (int pairs in settings.PairCounts)
         {
-            EvolutionSettings first = members with { Pairs = pairs, NoiseSeed = members.EffectiveNoiseSeed };
-            float[] one = Estimate(theta, first, settings.Generation, batch, evaluator, engine);
-            float[] two = Estimate(theta, first with { NoiseSeed = members.EffectiveNoiseSeed + SecondSeedOffset }, settings.Generation, batch, evaluator, engine);
+            EvolutionSettings first = members.UsesActivityMembers
+                ? members with { ActivityPairs = pairs, NoiseSeed = members.EffectiveNoiseSeed }
+                : members with { Pairs = pairs, NoiseSeed = members.EffectiveNoiseSeed };
+            EvolutionSettings second = first with { NoiseSeed = members.EffectiveNoiseSeed + SecondSeedOffset };
+            float[] one = members.UsesActivityMembers
+                ? ActivityEstimate(theta, first, settings.Generation, train, engine)
+                : Estimate(theta, first, settings.Generation, batch, evaluator, engine);
+            float[] two = members.UsesActivityMembers
+                ? ActivityEstimate(theta, second, settings.Generation, train, engine)
+                : Estimate(theta, second, settings.Generation, batch, evaluator, engine);
             foreach ((string name, int from, int length) in blocks)
             {
                 ReadOnlySpan<float> a = one.AsSpan(from, length), b = two.AsSpan(from, length);
@@ -115,6 +122,23 @@ public static class GradientAlignmentExperiment
         var gradient = new float[theta.Values.Length];
         new BackpropTrainer(theta.Clone(), mode, engine).ComputeGradient(batch.Inputs, batch.Labels, gradient, out _);
         return gradient;
+    }
+
+    // The estimate an activity-member generation makes (ActivityEvolutionRun.Estimate, λ = 0), turned into an ascent
+    // direction of the fitness like Tell's: the run gathers the same (seed, generation) minibatch.
+    private static float[] ActivityEstimate(NetworkParameters theta, EvolutionSettings settings, long generation, LabeledImages train, EngineSettings engine)
+    {
+        var run = new ActivityEvolutionRun(theta.Clone(), settings with { WeightDecay = 0, Generations = (int)Math.Max(settings.Generations, generation + 1) }, engine);
+        float[] zeros = new float[theta.Values.Length];
+        run.Restore(generation, zeros, zeros, 0);
+        run.Step(train);
+        float[] estimate = run.Estimate.ToArray();
+        for (int i = 0; i < estimate.Length; i++)
+        {
+            estimate[i] = -estimate[i];
+        }
+
+        return estimate;
     }
 
     // The estimate one Tell would make for these members (an ascent direction of the fitness −loss).

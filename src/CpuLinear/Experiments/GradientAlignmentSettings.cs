@@ -8,7 +8,8 @@ public sealed record GradientAlignmentSettings
     /// <summary>
     /// The ES run whose estimates are measured: member kind (rank, first-layer units, later-layer pairs), σ schedule,
     /// batch size, fitness shaping and seed (its minibatch of <see cref="Generation"/> is the one measured on).
-    /// Its <see cref="EvolutionSettings.Pairs"/> is replaced by each entry of <see cref="PairCounts"/>.
+    /// Its <see cref="EvolutionSettings.Pairs"/> is replaced by each entry of <see cref="PairCounts"/> (with activity
+    /// members, <see cref="EvolutionSettings.ActivityPairs"/>: pairs per row and layer).
     /// </summary>
     public EvolutionSettings Members { get; init; } = new() { Pairs = 1024, FirstLayerUnits = 64, Generations = 2600, SigmaInitial = 0.02f, SigmaFinal = 0.005f };
 

@@ -123,6 +123,36 @@ public sealed class EvolutionCliTests() : TemporaryFolderTest("cpulinear-es-cli-
     }
 
     [Fact]
+    public void Train_es_with_activity_members_resumes_to_the_bits_of_an_uninterrupted_run_and_refuses_other_engines()
+    {
+        string[] common = ["train", "--method", "es", "--hidden", "32,32", "--activity-pairs", "3", "--activity-units", "live", "--generations", "6",
+            "--es-batch", "16", "--sigma", "0.05", "--sigma-final", "0.05", "--threads", "2", "--limit", "300", "--no-ceiling"];
+        (int exit, string output, string errors) = Run([.. common, "--out", Path.Combine(Folder, "straight")]);
+        Assert.True(exit == 0, errors);
+        Assert.Contains("es-activity (literal) after generation 6: ftz-elementwise train", output);
+        Checkpoint straight = SafetensorsCheckpoint.Read(Path.Combine(Folder, "straight", "es-activity.safetensors"));
+        Assert.Equal(("3", "live"), (straight.Extra["es_activity_pairs"], straight.Extra["es_activity_units"]));
+
+        string partial = Path.Combine(Folder, "partial");
+        (exit, _, errors) = Run([.. common, "--out", partial, "--time-limit", "0"]);
+        Assert.True(exit == 0, errors);
+        Assert.Equal(1, SafetensorsCheckpoint.Read(Path.Combine(partial, "es-activity.safetensors")).Step);
+        (exit, _, errors) = Run("train", "--method", "es", "--resume", Path.Combine(partial, "es-activity.safetensors"), "--limit", "300", "--no-ceiling");
+        Assert.True(exit == 0, errors);
+        Checkpoint resumed = SafetensorsCheckpoint.Read(Path.Combine(partial, "es-activity.safetensors"));
+        Assert.Equal(6, resumed.Step);
+        Assert.Equal(EvolutionTestData.Hex(straight.Parameters.Values), EvolutionTestData.Hex(resumed.Parameters.Values));
+
+        (exit, _, errors) = Run([.. common, "--out", Path.Combine(Folder, "device"), "--backend", "ilgpu-cpu"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("CPU engine only", errors);
+        (exit, _, errors) = Run([.. common, "--out", Path.Combine(Folder, "mixed"), "--later-layer-pairs", "4"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("later-layer pairs (4)", errors);
+        Assert.False(Directory.Exists(Path.Combine(Folder, "mixed")));
+    }
+
+    [Fact]
     public void Plots_are_png_images_with_content()
     {
         var metrics = Enumerable.Range(0, 30)
