@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
@@ -287,18 +288,16 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         ulong seed = Settings.EffectiveNoiseSeed;
         for (int k = 0; k < pairs; k++)
         {
+            // The pair's steps σ·δ·e (δ = ±1, e = 0 or 1) are exact, so each member's product is one float add away
+            // from θ's; kept as δ·e for the reduction, whose c·δ·e is exact too.
             Span<float> signs = _signs.AsSpan(((chunkRow * pairs) + k) * _signStride, width);
             FillSigns(seed, generation, layer, row, k, signs);
+            TensorPrimitives.Multiply(signs, eligible, signs);
             Span<float> plus = _members.AsSpan(((chunkRow * 2 * pairs) + (2 * k)) * width, width);
             Span<float> minus = _members.AsSpan(((chunkRow * 2 * pairs) + (2 * k) + 1) * width, width);
-            for (int i = 0; i < width; i++)
-            {
-                // σ·(±1) is exact, so each member's product is one float add away from θ's.
-                float step = sigma * signs[i] * eligible[i];
-                plus[i] = product[i] + step;
-                minus[i] = product[i] - step;
-            }
-
+            TensorPrimitives.Multiply(signs, sigma, minus);
+            TensorPrimitives.Add(product, minus, plus);
+            TensorPrimitives.Subtract(product, minus, minus);
             DeadZone.AddBias(plus, bias, inner, outer, path);
             DeadZone.AddBias(minus, bias, inner, outer, path);
         }
@@ -318,16 +317,13 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         }
 
         Span<float> estimate = _estimates[layer].AsSpan(row * width, width);
-        ReadOnlySpan<float> eligible = _eligible.AsSpan(row * _eligibleStride, width);
         double scale = 1.0 / (2.0 * sigma * pairs * _batch.Rows);
         for (int k = 0; k < pairs; k++)
         {
+            // estimate += c·(δ·e): the product is exactly ±c or 0, so this equals a fused multiply-add bit for bit.
             float c = (float)((_losses[baseRow + (2 * k)] - _losses[baseRow + (2 * k) + 1]) * scale);
             ReadOnlySpan<float> signs = _signs.AsSpan(((chunkRow * pairs) + k) * _signStride, width);
-            for (int i = 0; i < width; i++)
-            {
-                estimate[i] = MathF.FusedMultiplyAdd(c * eligible[i], signs[i], estimate[i]);
-            }
+            TensorPrimitives.MultiplyAdd(signs, c, estimate, estimate);
         }
     }
 
@@ -350,10 +346,11 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
 
     private static void WriteSigns(uint word, Span<float> signs, int start)
     {
+        // Bit j set: −1 (1.0f with its sign bit set), clear: +1.
         int end = Math.Min(signs.Length, start + 32);
         for (int i = start; i < end; i++)
         {
-            signs[i] = ((word >> (i - start)) & 1) == 0 ? 1f : -1f;
+            signs[i] = BitConverter.UInt32BitsToSingle(0x3F80_0000u | (((word >> (i - start)) & 1u) << 31));
         }
     }
 
