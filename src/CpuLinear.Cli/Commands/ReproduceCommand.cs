@@ -36,7 +36,7 @@ public static class ReproduceCommand
         Option<string?> dataDir = SharedOptions.DataDirectory();
         var esMinutes = new Option<double?>("--es-minutes")
         {
-            Description = $"Length of the ES run from a random start in minutes of the 2-core reference machine: its whole σ and step-size schedule is stretched to {GenerationsPerMinute} generations a minute (default: {DefaultMinutes}; --quick: {QuickMinutes}). The same N gives the same bits on every machine; a slower one takes longer.",
+            Description = $"Length of the ES run from a random start in minutes of the 2-core reference machine: its whole σ and step-size schedule is stretched to that machine's generations a minute ({ActivityGenerationsPerMinute} for the CPU engine's activity members, {GenerationsPerMinute} for a cluster's unit subsets; default: {ActivityDefaultMinutes} and {DefaultMinutes}; --quick: {QuickActivityGenerations} generations and {QuickMinutes:F1} minutes). The same N gives the same bits on every machine; a slower one takes longer.",
         };
         var esTimeLimit = new Option<double?>("--es-time-limit") { Description = "Wall-time cap of that ES run in minutes, cutting its schedule short (default: none). A cut run's bits depend on the machine's speed." };
         Option<string> backend = SharedOptions.Backend("the ES population");
@@ -136,16 +136,16 @@ public static class ReproduceCommand
 
     /// <summary>
     /// The CPU engine's random-start row: ES with activity members on the blog's network (docs/evolution.md,
-    /// "Activity members"): every batch row's own 16 pairs per layer on the layers' products, live units, σ .05 held,
-    /// Adam .001→.00003, no decay; the default spans <see cref="DefaultMinutes"/> reference minutes, --quick a fixed
-    /// <see cref="QuickActivityGenerations"/> generations.
+    /// "Activity members"): every batch row's own 32 pairs per layer on the layers' products, live units, σ .05 held,
+    /// Adam .001→.00003, no decay; the default spans <see cref="ActivityDefaultMinutes"/> reference minutes, --quick a
+    /// fixed <see cref="QuickActivityGenerations"/> generations.
     /// </summary>
     internal static EvolutionSettings Activity(bool quick, ulong seed) => new()
     {
-        ActivityPairs = 16,
+        ActivityPairs = 32,
         ActivityUnits = ActivityUnits.Live,
         BatchSize = 256,
-        Generations = quick ? QuickActivityGenerations : ScaledGenerations(DefaultMinutes, ActivityGenerationsPerMinute),
+        Generations = quick ? QuickActivityGenerations : ScaledGenerations(ActivityDefaultMinutes, ActivityGenerationsPerMinute),
         SigmaInitial = 0.05f,
         SigmaFinal = 0.05f,
         LearningRateInitial = 0.001f,
@@ -155,13 +155,17 @@ public static class ReproduceCommand
     };
 
     /// <summary>Generations of the activity row under --quick (fixed, so its bits are the same on every machine).</summary>
-    internal const int QuickActivityGenerations = 6000;
+    internal const int QuickActivityGenerations = 4000;
+
+    /// <summary>The activity row's default length in reference minutes: with backprop and ES from backprop, reproduce stays under 30.</summary>
+    internal const double ActivityDefaultMinutes = 18;
 
     /// <summary>
-    /// Activity-member generations a minute on the 2-core reference machine (784-512-512-10, 16 pairs per row and
-    /// layer, batch 256, progress evaluations included), which turns <c>--es-minutes</c> into a machine-independent length.
+    /// Activity-member generations a minute on the 2-core reference machine (784-512-512-10, 32 pairs per row and
+    /// layer, batch 256, progress evaluations included: 2-core AMD EPYC, 2026-12-07), which turns <c>--es-minutes</c>
+    /// into a machine-independent length.
     /// </summary>
-    internal const int ActivityGenerationsPerMinute = 1300;
+    internal const int ActivityGenerationsPerMinute = 1000;
 
     /// <summary>
     /// Hidden widths of the random-start ES row: the dataset's network (the blog's 512,512 on the images) for every

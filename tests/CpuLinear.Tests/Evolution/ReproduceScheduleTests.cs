@@ -27,7 +27,7 @@ public sealed class ReproduceScheduleTests
     public void The_default_lengths_are_the_reference_minutes_and_tiny_budgets_still_run_two_generations()
     {
         EvolutionSettings activity = ReproduceCommand.RandomStart(false, 1, true);
-        Assert.Equal(activity.Generations, ReproduceCommand.ScaledGenerations(ReproduceCommand.DefaultMinutes, activity));
+        Assert.Equal(activity.Generations, ReproduceCommand.ScaledGenerations(ReproduceCommand.ActivityDefaultMinutes, activity));
         Assert.Equal(ReproduceCommand.QuickActivityGenerations, ReproduceCommand.RandomStart(true, 1, true).Generations);
         EvolutionSettings units = ReproduceCommand.RandomStart(false, 1, true, laterLayers: false);
         Assert.Equal(units.Generations, ReproduceCommand.ScaledGenerations(ReproduceCommand.DefaultMinutes));
@@ -40,7 +40,7 @@ public sealed class ReproduceScheduleTests
     public void The_cpu_engine_runs_activity_members_on_the_blogs_network_and_a_cluster_the_unit_subsets()
     {
         EvolutionSettings activity = ReproduceCommand.RandomStart(false, 1, onCpuEngine: true);
-        Assert.Equal((16, ActivityUnits.Live, 0, 0), (activity.ActivityPairs, activity.ActivityUnits, activity.FirstLayerUnits, activity.LaterLayerPairs));
+        Assert.Equal((32, ActivityUnits.Live, 0, 0), (activity.ActivityPairs, activity.ActivityUnits, activity.FirstLayerUnits, activity.LaterLayerPairs));
         Assert.Equal((0.05f, 0.05f, 0f), (activity.SigmaInitial, activity.SigmaFinal, activity.WeightDecay));
         Assert.Equal([512, 512], ReproduceCommand.RandomStartHidden("mnist", onCpuEngine: true, laterLayers: true));
         Assert.Equal([512, 512], ReproduceCommand.RandomStartHidden("fashion-mnist", onCpuEngine: true, laterLayers: true));
