@@ -140,38 +140,14 @@ public sealed class EvolutionStrategy
         fitness.CopyTo(_fitness);
         PairDifferences(Settings.Shaping, _fitness, _shaped, _differences);
         Noise.Estimate(_differences, _gradient, _engine);
-        float decay = Settings.WeightDecay;
-        float learningRate = _asked.LearningRate;
         float[] theta = Theta;
-        bool l2 = Settings.DecayMode == WeightDecayMode.L2;
-        if (!l2 && decay != 0)
-        {
-            // Decoupled: shrink θ by one factor, then step on the estimate alone.
-            float keep = 1 - (learningRate * decay);
-            for (int i = 0; i < theta.Length; i++)
-            {
-                theta[i] *= keep;
-            }
-        }
-
         for (int i = 0; i < _gradient.Length; i++)
         {
-            // The optimisers minimise, ES maximises fitness: step along ĝ (and shrink θ by λ under L2).
-            _gradient[i] = l2 ? (decay * theta[i]) - _gradient[i] : -_gradient[i];
+            // The optimisers minimise, ES maximises fitness: the descent direction is −ĝ.
+            _gradient[i] = -_gradient[i];
         }
 
-        if (Settings.Optimizer == EvolutionOptimizer.Adam)
-        {
-            Optimizer.Update(theta, _gradient, learningRate);
-        }
-        else
-        {
-            for (int i = 0; i < theta.Length; i++)
-            {
-                theta[i] -= learningRate * _gradient[i];
-            }
-        }
-
+        EvolutionUpdate.Apply(theta, _gradient, Settings, Optimizer, _asked.LearningRate);
         Generation++;
     }
 

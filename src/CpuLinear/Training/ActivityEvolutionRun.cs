@@ -200,7 +200,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         }
 
         AssembleGradient(batch);
-        Update(learningRate);
+        EvolutionUpdate.Apply(Parameters.Values, _gradient, Settings, Optimizer, learningRate);
         Generation++;
         double mean = 0, best = double.NegativeInfinity;
         foreach (double f in _fitness)
@@ -377,42 +377,6 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
                         biasGradient[j] = 0f;
                     }
                 }
-            }
-        }
-    }
-
-    // EvolutionStrategy's rule on the loss estimate: L2 through the optimiser or decoupled decay, Adam or SGD.
-    private void Update(float learningRate)
-    {
-        float[] theta = Parameters.Values;
-        float decay = Settings.WeightDecay;
-        bool l2 = Settings.DecayMode == WeightDecayMode.L2;
-        if (!l2 && decay != 0)
-        {
-            float keep = 1 - (learningRate * decay);
-            for (int i = 0; i < theta.Length; i++)
-            {
-                theta[i] *= keep;
-            }
-        }
-
-        if (l2 && decay != 0)
-        {
-            for (int i = 0; i < _gradient.Length; i++)
-            {
-                _gradient[i] += decay * theta[i];
-            }
-        }
-
-        if (Settings.Optimizer == EvolutionOptimizer.Adam)
-        {
-            Optimizer.Update(theta, _gradient, learningRate);
-        }
-        else
-        {
-            for (int i = 0; i < theta.Length; i++)
-            {
-                theta[i] -= learningRate * _gradient[i];
             }
         }
     }
