@@ -40,8 +40,8 @@ public sealed class ReproduceScheduleTests
     public void The_cpu_engine_runs_activity_members_on_the_blogs_network_and_a_cluster_the_unit_subsets()
     {
         EvolutionSettings activity = ReproduceCommand.RandomStart(false, 1, onCpuEngine: true);
-        Assert.Equal((32, ActivityUnits.Live, 0, 0), (activity.ActivityPairs, activity.ActivityUnits, activity.FirstLayerUnits, activity.LaterLayerPairs));
-        Assert.Equal((0.05f, 0.05f, 0f), (activity.SigmaInitial, activity.SigmaFinal, activity.WeightDecay));
+        Assert.Equal((64, ActivityUnits.Live, 0, 0), (activity.ActivityPairs, activity.ActivityUnits, activity.FirstLayerUnits, activity.LaterLayerPairs));
+        Assert.Equal((0.05f, 0.05f, 0f, 6000), (activity.SigmaInitial, activity.SigmaFinal, activity.WeightDecay, activity.Generations));
         Assert.Equal([512, 512], ReproduceCommand.RandomStartHidden("mnist", onCpuEngine: true, laterLayers: true));
         Assert.Equal([512, 512], ReproduceCommand.RandomStartHidden("fashion-mnist", onCpuEngine: true, laterLayers: true));
 
