@@ -29,7 +29,7 @@ public static class ReproduceCommand
     /// <summary>Builds the command; tests pass their own console and error writer.</summary>
     public static Command Create(IAnsiConsole? output = null, TextWriter? errors = null)
     {
-        var quick = new Option<bool>("--quick") { Description = "A short run (about 3 minutes on the 2-core reference machine): 2 backprop epochs, 2000 generations of ES with activity members from a random start (1000 of unit-subset members on a cluster), 20 of ES from backprop. Its length is fixed in generations, so its bits are the same on every machine." };
+        var quick = new Option<bool>("--quick") { Description = "A short run (about 4 minutes on the 2-core reference machine): 2 backprop epochs, 2000 generations of ES with activity members from a random start (1000 of unit-subset members on a cluster), 20 of ES from backprop. Its length is fixed in generations, so its bits are the same on every machine." };
         var outDir = new Option<string>("--out") { Description = "Folder for table, metrics, plots and checkpoints.", DefaultValueFactory = _ => "reproduce" };
         Option<ulong> seed = SharedOptions.Seed("Seed of every run.");
         Option<int> threads = SharedOptions.Threads();
