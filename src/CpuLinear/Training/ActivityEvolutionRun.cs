@@ -61,7 +61,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     private readonly float[][] _products, _outputs, _estimates, _flushedBias;
     private float[] _members = [], _next = [], _scratchBias = [], _transposed = [], _ones = [], _inputs = [], _signs = [], _eligible = [];
     private double[] _losses = [];
-    private int _capacity;
+    private int _capacity, _stride; // _stride: the widest layer, the row stride of the sign and eligibility scratch
 
     /// <summary>Starts (or continues) activity-member ES from <paramref name="parameters"/>, updated in place.</summary>
     /// <param name="parameters">θ, updated in place.</param>
@@ -260,7 +260,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         KernelPath path = _engine.ResolvedPath;
         ReadOnlySpan<float> product = _products[layer].AsSpan(row * width, width);
         ReadOnlySpan<float> bias = _flushedBias[layer];
-        Span<float> eligible = _eligible.AsSpan(row * _eligibleStride, width);
+        Span<float> eligible = _eligible.AsSpan(row * _stride, width);
         if (Settings.ActivityUnits == ActivityUnits.Live)
         {
             // Live: the centre's output and both ±σ outputs are non-zero (computed with the layer's own element step).
@@ -290,7 +290,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         {
             // The pair's steps σ·δ·e (δ = ±1, e = 0 or 1) are exact, so each member's product is one float add away
             // from θ's; kept as δ·e for the reduction, whose c·δ·e is exact too.
-            Span<float> signs = _signs.AsSpan(((chunkRow * pairs) + k) * _signStride, width);
+            Span<float> signs = _signs.AsSpan(((chunkRow * pairs) + k) * _stride, width);
             FillSigns(seed, generation, layer, row, k, signs);
             TensorPrimitives.Multiply(signs, eligible, signs);
             Span<float> plus = _members.AsSpan(((chunkRow * 2 * pairs) + (2 * k)) * width, width);
@@ -322,7 +322,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         {
             // estimate += c·(δ·e): the product is exactly ±c or 0, so this equals a fused multiply-add bit for bit.
             float c = (float)((_losses[baseRow + (2 * k)] - _losses[baseRow + (2 * k) + 1]) * scale);
-            ReadOnlySpan<float> signs = _signs.AsSpan(((chunkRow * pairs) + k) * _signStride, width);
+            ReadOnlySpan<float> signs = _signs.AsSpan(((chunkRow * pairs) + k) * _stride, width);
             TensorPrimitives.MultiplyAdd(signs, c, estimate, estimate);
         }
     }
@@ -381,8 +381,6 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         }
     }
 
-    private int _signStride, _eligibleStride;
-
     private void EnsureCapacity(int batch)
     {
         if (batch <= _capacity)
@@ -407,8 +405,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         _next = new float[memberRows * widest];
         _losses = new double[memberRows];
         _scratchBias = new float[widest];
-        _signStride = widest;
-        _eligibleStride = widest;
+        _stride = widest;
         _signs = new float[Math.Min(batch, rowsPerChunk) * pairs * widest];
         _eligible = new float[batch * widest];
         int largestTranspose = Enumerable.Range(0, layers).Max(l => batch * net.Widths[l]);
