@@ -117,16 +117,15 @@ public sealed class InProcessClusterTests
         EvolutionSettings settings = ClusterRuns.Settings();
         var expected = ClusterRuns.OneProcess(settings);
         using var release = new ManualResetEventSlim();
-        SiloFaults? stall = null;
-        await using InProcessTestCluster cluster = await ClusterRuns.StartAsync(faults: name =>
-            stall is null ? stall = new SiloFaults(10, (_, _, _) => release.Wait(TimeSpan.FromMinutes(2))) : null);
+        var stall = new OneFaultySilo(new SiloFaults(10, (_, _, _) => release.Wait(TimeSpan.FromMinutes(2))));
+        await using InProcessTestCluster cluster = await ClusterRuns.StartAsync(faults: stall.For);
         var log = new StringWriter();
         using ClusterPopulationEvaluator evaluator = ClusterRuns.Evaluator(cluster, TextWriter.Synchronized(log), deadline: TimeSpan.FromSeconds(1));
         try
         {
             var actual = ClusterRuns.Run(ClusterRuns.Trainer(settings, evaluator), evaluator);
             ClusterRuns.AssertSameBits(expected.Checkpoints, actual.Checkpoints, expected.Fitness, actual.Fitness);
-            Assert.True(stall!.Fired);
+            Assert.True(stall.Faults.Fired);
             Assert.True(actual.Reports[10].Reassigned > 0);
             Assert.Contains("deadline", log.ToString(), StringComparison.Ordinal);
         }
@@ -141,15 +140,15 @@ public sealed class InProcessClusterTests
     {
         EvolutionSettings settings = ClusterRuns.Settings();
         var expected = ClusterRuns.OneProcess(settings);
-        SiloFaults? nan = null;
-        await using InProcessTestCluster cluster = await ClusterRuns.StartAsync(faults: _ => nan is null ? nan = new SiloFaults(10, (_, f, _) => f[1] = double.NaN) : null);
+        var nan = new OneFaultySilo(new SiloFaults(10, (_, f, _) => f[1] = double.NaN));
+        await using InProcessTestCluster cluster = await ClusterRuns.StartAsync(faults: nan.For);
         var log = new StringWriter();
         using ClusterPopulationEvaluator evaluator = ClusterRuns.Evaluator(cluster, TextWriter.Synchronized(log));
         var actual = ClusterRuns.Run(ClusterRuns.Trainer(settings, evaluator), evaluator);
 
         ClusterRuns.AssertSameBits(expected.Checkpoints, actual.Checkpoints, expected.Fitness, actual.Fitness);
-        Assert.True(nan!.Fired);
-        Assert.Equal(1, actual.Reports[10].Rejected);
+        Assert.True(nan.Faults.Fired);
+        Assert.True(actual.Reports[10].Rejected == 1, $"{actual.Reports[10].Rejected} rejections at generation 10:\n{log}");
         Assert.Contains("NaN", log.ToString(), StringComparison.Ordinal);
     }
 
@@ -157,8 +156,8 @@ public sealed class InProcessClusterTests
     public async Task A_silo_whose_theta_differs_stops_the_run()
     {
         EvolutionSettings settings = ClusterRuns.Settings();
-        SiloFaults? drift = null;
-        await using InProcessTestCluster cluster = await ClusterRuns.StartAsync(faults: _ => drift is null ? drift = new SiloFaults(5, (_, _, theta) => theta[0] += 1e-3f) : null);
+        var drift = new OneFaultySilo(new SiloFaults(5, (_, _, theta) => theta[0] += 1e-3f));
+        await using InProcessTestCluster cluster = await ClusterRuns.StartAsync(faults: drift.For);
         using ClusterPopulationEvaluator evaluator = ClusterRuns.Evaluator(cluster);
         EvolutionTrainer trainer = ClusterRuns.Trainer(settings, evaluator);
 
