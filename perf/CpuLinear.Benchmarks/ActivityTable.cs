@@ -34,6 +34,9 @@ public static class ActivityTable
         };
         var run = new ActivityEvolutionRun(NetworkParameters.Initialize(net, 1), settings);
         (double perGeneration, double fastest) = EvolutionTable.TimeWithFastest(() => run.Step(data), budget);
+        double[] phases = run.PhaseSeconds;
+        double phaseTotal = phases.Sum();
+        string profile = string.Join(",", ActivityEvolutionRun.PhaseNames.Select((name, i) => string.Create(Invariant, $"\"{name}\":{phases[i] / phaseTotal:F3}")));
 
         // The member GEMM alone: every layer-1 member row through W₂ (the bulk of a generation's work).
         int rows = 2 * pairs * batch;
@@ -44,7 +47,7 @@ public static class ActivityTable
         double work = 2 * MultiplyAdds(net, pairs, batch) / 1e9;
         double gemmWork = 2.0 * rows * hidden * hidden / 1e9;
         Console.WriteLine(string.Create(Invariant,
-            $"{{\"library\":\"cpulinear\",\"members\":\"activity\",\"hidden\":{hidden},\"pairs_per_row\":{pairs},\"batch\":{batch},\"threads\":{threads},\"generations_per_s\":{1 / perGeneration:F2},\"fastest_generations_per_s\":{1 / fastest:F2},\"useful_gflops\":{work / perGeneration:F1},\"fastest_useful_gflops\":{work / fastest:F1},\"member_gemm_gflops\":{gemmWork / gemm:F1},\"fastest_member_gemm_gflops\":{gemmWork / gemmFastest:F1},\"fma_peak_gflops\":{peak:F1},\"fraction_of_peak\":{work / perGeneration / peak:F3},\"fastest_fraction_of_peak\":{work / fastest / peak:F3},\"generation_vs_member_gemm\":{work / perGeneration / (gemmWork / gemm):F3}}}"));
+            $"{{\"library\":\"cpulinear\",\"members\":\"activity\",\"hidden\":{hidden},\"pairs_per_row\":{pairs},\"batch\":{batch},\"threads\":{threads},\"generations_per_s\":{1 / perGeneration:F2},\"fastest_generations_per_s\":{1 / fastest:F2},\"useful_gflops\":{work / perGeneration:F1},\"fastest_useful_gflops\":{work / fastest:F1},\"member_gemm_gflops\":{gemmWork / gemm:F1},\"fastest_member_gemm_gflops\":{gemmWork / gemmFastest:F1},\"fma_peak_gflops\":{peak:F1},\"fraction_of_peak\":{work / perGeneration / peak:F3},\"fastest_fraction_of_peak\":{work / fastest / peak:F3},\"generation_vs_member_gemm\":{work / perGeneration / (gemmWork / gemm):F3},\"phase_fractions\":{{{profile}}}}}"));
         return 0;
     }
 

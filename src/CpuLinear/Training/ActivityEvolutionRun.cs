@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Data;
@@ -62,6 +63,10 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     private float[] _members = [], _next = [], _scratchBias = [], _transposed = [], _ones = [], _inputs = [], _signs = [], _eligible = [];
     private double[] _losses = [];
     private int _capacity, _stride; // _stride: the widest layer, the row stride of the sign and eligibility scratch
+
+    // Seconds spent in each phase of a generation since the run was made (a profile for the benchmarks): θ's pass,
+    // building member rows, the layers above, scoring and reducing rows, the weight estimate, the update.
+    private readonly long[] _phaseTicks = new long[6];
 
     /// <summary>Starts (or continues) activity-member ES from <paramref name="parameters"/>, updated in place.</summary>
     /// <param name="parameters">θ, updated in place.</param>
@@ -140,6 +145,12 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     /// </summary>
     public ReadOnlySpan<float> Estimate => _gradient;
 
+    /// <summary>Seconds spent so far in each phase of a generation, in the order of <see cref="PhaseNames"/>.</summary>
+    internal double[] PhaseSeconds => [.. _phaseTicks.Select(t => (double)t / Stopwatch.Frequency)];
+
+    /// <summary>The phases <see cref="PhaseSeconds"/> counts.</summary>
+    internal static readonly string[] PhaseNames = ["centre", "build", "layers", "reduce", "estimate", "update"];
+
     /// <summary>Continues from a saved state: θ is already in <see cref="Parameters"/>.</summary>
     /// <exception cref="ArgumentException">The generation is out of range or the moments have the wrong length.</exception>
     public void Restore(long generation, ReadOnlySpan<float> firstMoment, ReadOnlySpan<float> secondMoment, long adamStep)
@@ -178,6 +189,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         _batch.Inputs.CopyTo(_inputs.AsSpan(0, batch * net.Inputs));
 
         // θ's own pass, keeping every layer's product (the member's starting point) and output.
+        long tick = Stopwatch.GetTimestamp();
         ReadOnlySpan2D<float> source = new(_inputs, 0, batch, net.Inputs, 0);
         for (int l = 0; l < net.LayerCount; l++)
         {
@@ -189,6 +201,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
 
         double centreLoss = SoftmaxCrossEntropy.Evaluate(source, _batch.Labels, Span2D<float>.Empty, 0f, out int correct) / batch;
         Array.Clear(_fitness);
+        tick = Lap(0, tick);
         for (int l = 0; l < net.LayerCount; l++)
         {
             EstimateLayer(l, batch, sigma, g);
@@ -199,8 +212,11 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             _fitness[m] = -_fitness[m] / batch;
         }
 
+        tick = Stopwatch.GetTimestamp();
         AssembleGradient(batch);
+        tick = Lap(4, tick);
         EvolutionUpdate.Apply(Parameters.Values, _gradient, Settings, Optimizer, learningRate);
+        Lap(5, tick);
         Generation++;
         double mean = 0, best = double.NegativeInfinity;
         foreach (double f in _fitness)
@@ -225,7 +241,9 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             int rows = Math.Min(rowsPerChunk, batch - first);
             int memberRows = rows * 2 * pairs;
             var work = new MemberRows(this, layer, first, sigma, generation);
+            long tick = Stopwatch.GetTimestamp();
             EngineParallel.For(rows, _engine.ResolvedThreads, work);
+            tick = Lap(1, tick);
 
             // The layers above, on every member row at once: the same layer definition θ's pass ran.
             ReadOnlySpan2D<float> current = new(_members, 0, memberRows, width, 0);
@@ -238,6 +256,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
                 (logits, spare) = (spare, logits);
             }
 
+            tick = Lap(2, tick);
             EngineParallel.For(rows, _engine.ResolvedThreads, new RowReduction(this, layer, first, sigma, logits));
 
             // Fitness sums in row order, then pair order: the same bits whatever the thread count.
@@ -248,7 +267,16 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
                     _fitness[(2 * pairs * layer) + m] += _losses[(r * 2 * pairs) + m];
                 }
             }
+
+            Lap(3, tick);
         }
+    }
+
+    private long Lap(int phase, long since)
+    {
+        long now = Stopwatch.GetTimestamp();
+        _phaseTicks[phase] += now - since;
+        return now;
     }
 
     // Builds the member rows of one batch row: 2P rows of the perturbed layer's output (pair k at 2k for +σ, 2k+1 for −σ).
@@ -292,14 +320,9 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             // from θ's; kept as δ·e for the reduction, whose c·δ·e is exact too.
             Span<float> signs = _signs.AsSpan(((chunkRow * pairs) + k) * _stride, width);
             FillSigns(seed, generation, layer, row, k, signs);
-            TensorPrimitives.Multiply(signs, eligible, signs);
             Span<float> plus = _members.AsSpan(((chunkRow * 2 * pairs) + (2 * k)) * width, width);
             Span<float> minus = _members.AsSpan(((chunkRow * 2 * pairs) + (2 * k) + 1) * width, width);
-            TensorPrimitives.Multiply(signs, sigma, minus);
-            TensorPrimitives.Add(product, minus, plus);
-            TensorPrimitives.Subtract(product, minus, minus);
-            DeadZone.AddBias(plus, bias, inner, outer, path);
-            DeadZone.AddBias(minus, bias, inner, outer, path);
+            PerturbedPair.Build(product, bias, eligible, signs, sigma, inner, outer, plus, minus, path);
         }
     }
 
@@ -346,12 +369,40 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
 
     private static void WriteSigns(uint word, Span<float> signs, int start)
     {
-        // Bit j set: −1 (1.0f with its sign bit set), clear: +1.
-        int end = Math.Min(signs.Length, start + 32);
-        for (int i = start; i < end; i++)
+        // Bit j set: −1 (1.0f with its sign bit set), clear: +1; a whole word is four copies of eight-sign rows.
+        if (signs.Length - start >= 32)
+        {
+            ref float destination = ref signs[start];
+            for (int q = 0; q < 4; q++)
+            {
+                ref float source = ref SignRows[(int)((word >> (8 * q)) & 0xFFu) * 8];
+                Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref destination, 8 * q)), Unsafe.ReadUnaligned<EightSigns>(ref Unsafe.As<float, byte>(ref source)));
+            }
+
+            return;
+        }
+
+        for (int i = start; i < signs.Length; i++)
         {
             signs[i] = BitConverter.UInt32BitsToSingle(0x3F80_0000u | (((word >> (i - start)) & 1u) << 31));
         }
+    }
+
+    // Row b holds the eight signs of byte b: element j is −1 where bit j is set, +1 where it is clear.
+    private static readonly float[] SignRows = BuildSignRows();
+
+    private static float[] BuildSignRows()
+    {
+        var rows = new float[256 * 8];
+        for (int b = 0; b < 256; b++)
+        {
+            for (int j = 0; j < 8; j++)
+            {
+                rows[(b * 8) + j] = ((b >> j) & 1) == 0 ? 1f : -1f;
+            }
+        }
+
+        return rows;
     }
 
     // ∂W = inputᵀ·ĝ per layer, b₀ from ĝ₀'s column sums, later biases where they pass their flush.
@@ -414,6 +465,13 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         _ones.AsSpan().Fill(1f);
         _inputs = new float[batch * net.Inputs];
         _capacity = batch;
+    }
+
+    // Eight floats moved as one 32-byte value.
+    [System.Runtime.CompilerServices.InlineArray(8)]
+    private struct EightSigns
+    {
+        private float _element;
     }
 
     private readonly struct MemberRows(ActivityEvolutionRun run, int layer, int first, float sigma, long generation) : IWorkItems

@@ -5,6 +5,7 @@ using CpuLinear.Evolution;
 using CpuLinear.Kernels;
 using CpuLinear.Networks;
 using CpuLinear.Populations;
+using CpuLinear.Randomness;
 using CpuLinear.Scoring;
 using CpuLinear.Simd;
 using CpuLinear.Training;
@@ -247,6 +248,25 @@ public sealed class ActivityMemberTests
 
         ActivityEvolutionRun.FillSigns(1, 0, 0, 0, 0, b);
         Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void Sign_i_of_a_pair_is_bit_i_mod_32_of_its_philox_words_set_meaning_minus_one()
+    {
+        // 300 units: two whole 128-sign blocks, then a block cut inside its second word.
+        const ulong seed = 7;
+        const long generation = 3;
+        const int layer = 1, row = 5, pair = 2, width = 300, blocks = 3;
+        float[] signs = new float[width];
+        ActivityEvolutionRun.FillSigns(seed, generation, layer, row, pair, signs);
+        ulong stream = CounterRandom.StreamOf((ulong)generation, 0xAC71_0000UL | layer, row);
+        for (int i = 0; i < width; i++)
+        {
+            var (x0, x1, x2, x3) = Philox4x32.Block(seed, stream, ((ulong)pair * blocks) + (ulong)(i / 128));
+            uint word = ((i % 128) / 32) switch { 0 => x0, 1 => x1, 2 => x2, _ => x3 };
+            float expected = ((word >> (i % 32)) & 1u) == 1u ? -1f : 1f;
+            Assert.True(BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(signs[i]), $"sign {i}: {signs[i]}, expected {expected}");
+        }
     }
 
     [Fact]
