@@ -78,6 +78,33 @@ public readonly ref struct FollowingLayer
     /// <summary>The output rows.</summary>
     public Span<float> Destination { get; }
 
+    /// <summary>
+    /// Computes the output rows from <paramref name="source"/> (rows x K, row-major) on the calling thread: the bits
+    /// of the fused route and of the GEMM. With <paramref name="padToTile"/> up to five more rows are read from the
+    /// source and written to <see cref="Destination"/> (the caller's scratch), so every row block runs the six-row
+    /// micro-kernel.
+    /// </summary>
+    /// <param name="source">The input rows.</param>
+    /// <param name="rows">How many rows to compute.</param>
+    /// <param name="padToTile">Round <paramref name="rows"/> up to whole six-row tiles (the buffers must hold them).</param>
+    /// <exception cref="ArgumentException">The buffers are too short.</exception>
+    public unsafe void Apply(ReadOnlySpan<float> source, int rows, bool padToTile = false)
+    {
+        int computed = padToTile ? (rows + Gemm.TileRows - 1) / Gemm.TileRows * Gemm.TileRows : rows;
+        if (rows < 0 || source.Length < (long)computed * Depth || Destination.Length < (long)computed * Outputs)
+        {
+            throw new ArgumentException($"{computed} rows of a {Depth}x{Outputs} layer need {(long)computed * Depth} input and {(long)computed * Outputs} output values; got {source.Length} and {Destination.Length}.", nameof(source));
+        }
+
+        fixed (float* packed = Packed)
+        fixed (float* bias = Bias)
+        fixed (float* destination = Destination)
+        fixed (float* input = source)
+        {
+            new Pointers(packed, Depth, Outputs, Path, bias, InputThreshold, OutputThreshold, destination).Rows(input, 0, computed);
+        }
+    }
+
     /// <summary>Whether this describes a layer (the default value does not).</summary>
     public bool IsPresent => Depth > 0;
 

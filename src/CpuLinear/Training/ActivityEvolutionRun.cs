@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
@@ -50,8 +51,9 @@ namespace CpuLinear.Training;
 /// </remarks>
 public sealed class ActivityEvolutionRun : IEvolutionRun
 {
-    // Member rows run through the layers above in chunks of at most this many, so memory stays bounded whatever P·B.
-    private const int MemberRowsPerChunk = 8192;
+    // A row's pairs run through the layers above in blocks of at most this many (60 member rows: ten six-row tiles),
+    // so a block's rows stay in the core's cache from their build to their loss.
+    private const int PairsPerBlock = 30;
     private const ulong SignTag = 0xAC71_0000UL;
 
     private readonly EngineSettings _engine;
@@ -60,13 +62,16 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     private readonly double[] _fitness;
     private readonly float[] _gradient;
     private readonly float[][] _products, _outputs, _estimates, _flushedBias;
-    private float[] _members = [], _next = [], _scratchBias = [], _transposed = [], _ones = [], _inputs = [], _signs = [], _eligible = [];
+    private readonly float[][] _packed;
+    private readonly KernelPath[] _packedPath;
+    private readonly ConcurrentBag<RowScratch> _scratch = [];
+    private float[] _transposed = [], _ones = [], _inputs = [], _eligible = [];
     private double[] _losses = [];
-    private int _capacity, _stride; // _stride: the widest layer, the row stride of the sign and eligibility scratch
+    private int _capacity, _stride; // _stride: the widest layer, the row stride of the eligibility mask
 
-    // Seconds spent in each phase of a generation since the run was made (a profile for the benchmarks): θ's pass,
-    // building member rows, the layers above, scoring and reducing rows, the weight estimate, the update.
-    private readonly long[] _phaseTicks = new long[6];
+    // Wall ticks of each part of a generation since the run was made (a profile for the benchmarks): θ's pass and the
+    // packing of the layers above, the members, the weight estimate, the update.
+    private readonly long[] _phaseTicks = new long[4];
 
     /// <summary>Starts (or continues) activity-member ES from <paramref name="parameters"/>, updated in place.</summary>
     /// <param name="parameters">θ, updated in place.</param>
@@ -95,8 +100,13 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         _outputs = new float[layers][];
         _estimates = new float[layers][];
         _flushedBias = new float[layers][];
+        _packed = new float[layers][];
+        _packedPath = new KernelPath[layers];
         for (int l = 0; l < layers; l++)
         {
+            int fanOut = parameters.Architecture.Widths[l + 1];
+            _packedPath[l] = FollowingLayer.PathFor(_engine.ResolvedPath, fanOut);
+            _packed[l] = l == 0 ? [] : new float[FollowingLayer.PackedLength(parameters.Architecture.Widths[l], fanOut, _packedPath[l])];
             _products[l] = _outputs[l] = _estimates[l] = [];
             _flushedBias[l] = new float[parameters.Architecture.Widths[l + 1]];
         }
@@ -145,11 +155,34 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     /// </summary>
     public ReadOnlySpan<float> Estimate => _gradient;
 
-    /// <summary>Seconds spent so far in each phase of a generation, in the order of <see cref="PhaseNames"/>.</summary>
-    internal double[] PhaseSeconds => [.. _phaseTicks.Select(t => (double)t / Stopwatch.Frequency)];
-
     /// <summary>The phases <see cref="PhaseSeconds"/> counts.</summary>
-    internal static readonly string[] PhaseNames = ["centre", "build", "layers", "reduce", "estimate", "update"];
+    internal static readonly string[] PhaseNames = ["centre", "build", "layers", "loss", "reduce", "estimate", "update"];
+
+    /// <summary>
+    /// Wall seconds spent so far in each phase of a generation, in the order of <see cref="PhaseNames"/>; the members'
+    /// wall time is split between building, the layers above, the losses and the reduction by the threads' time in each.
+    /// </summary>
+    internal double[] PhaseSeconds
+    {
+        get
+        {
+            double[] cpu = new double[4];
+            foreach (RowScratch scratch in _scratch)
+            {
+                for (int i = 0; i < 4; i++)
+                {
+                    cpu[i] += scratch.Ticks[i];
+                }
+            }
+
+            double members = _phaseTicks[1] / (double)Stopwatch.Frequency, total = Math.Max(cpu.Sum(), 1);
+            return
+            [
+                _phaseTicks[0] / (double)Stopwatch.Frequency, members * cpu[0] / total, members * cpu[1] / total, members * cpu[2] / total,
+                members * cpu[3] / total, _phaseTicks[2] / (double)Stopwatch.Frequency, _phaseTicks[3] / (double)Stopwatch.Frequency,
+            ];
+        }
+    }
 
     /// <summary>Continues from a saved state: θ is already in <see cref="Parameters"/>.</summary>
     /// <exception cref="ArgumentException">The generation is out of range or the moments have the wrong length.</exception>
@@ -201,6 +234,14 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
 
         double centreLoss = SoftmaxCrossEntropy.Evaluate(source, _batch.Labels, Span2D<float>.Empty, 0f, out int correct) / batch;
         Array.Clear(_fitness);
+
+        // Every layer above the first, packed once for the generation's member rows (the GEMM's panels).
+        for (int l = 1; l < net.LayerCount; l++)
+        {
+            var weights = new ReadOnlySpan2D<float>(Parameters.Values, net.WeightOffset(l), net.Widths[l], net.Widths[l + 1], 0);
+            FollowingLayer.Pack(weights, [], [], 0, _packedPath[l], _packed[l]);
+        }
+
         tick = Lap(0, tick);
         for (int l = 0; l < net.LayerCount; l++)
         {
@@ -212,11 +253,11 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             _fitness[m] = -_fitness[m] / batch;
         }
 
-        tick = Stopwatch.GetTimestamp();
+        tick = Lap(1, tick);
         AssembleGradient(batch);
-        tick = Lap(4, tick);
+        tick = Lap(2, tick);
         EvolutionUpdate.Apply(Parameters.Values, _gradient, Settings, Optimizer, learningRate);
-        Lap(5, tick);
+        Lap(3, tick);
         Generation++;
         double mean = 0, best = double.NegativeInfinity;
         foreach (double f in _fitness)
@@ -229,49 +270,6 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         return new GenerationSummary(g, sigma, learningRate, centreLoss, (double)correct / batch, mean / _fitness.Length, best, clock.Elapsed.TotalSeconds, memberRows);
     }
 
-    // Runs layer l's members chunk by chunk and reduces each row's pairs into ĝₗ; adds the members' losses to _fitness.
-    private void EstimateLayer(int layer, int batch, float sigma, long generation)
-    {
-        NetworkArchitecture net = Parameters.Architecture;
-        int pairs = Settings.ActivityPairs, width = net.Widths[layer + 1], layers = net.LayerCount;
-        int rowsPerChunk = Math.Max(1, MemberRowsPerChunk / (2 * pairs));
-        Array.Clear(_estimates[layer], 0, batch * width);
-        for (int first = 0; first < batch; first += rowsPerChunk)
-        {
-            int rows = Math.Min(rowsPerChunk, batch - first);
-            int memberRows = rows * 2 * pairs;
-            var work = new MemberRows(this, layer, first, sigma, generation);
-            long tick = Stopwatch.GetTimestamp();
-            EngineParallel.For(rows, _engine.ResolvedThreads, work);
-            tick = Lap(1, tick);
-
-            // The layers above, on every member row at once: the same layer definition θ's pass ran.
-            ReadOnlySpan2D<float> current = new(_members, 0, memberRows, width, 0);
-            float[] logits = _members, spare = _next;
-            for (int l = layer + 1; l < layers; l++)
-            {
-                var output = new Span2D<float>(spare, 0, memberRows, net.Widths[l + 1], 0);
-                FusedExecutor.Layer(Parameters, l, current, output, _scratchBias, Span2D<float>.Empty, _engine);
-                current = output;
-                (logits, spare) = (spare, logits);
-            }
-
-            tick = Lap(2, tick);
-            EngineParallel.For(rows, _engine.ResolvedThreads, new RowReduction(this, layer, first, sigma, logits));
-
-            // Fitness sums in row order, then pair order: the same bits whatever the thread count.
-            for (int r = 0; r < rows; r++)
-            {
-                for (int m = 0; m < 2 * pairs; m++)
-                {
-                    _fitness[(2 * pairs * layer) + m] += _losses[(r * 2 * pairs) + m];
-                }
-            }
-
-            Lap(3, tick);
-        }
-    }
-
     private long Lap(int phase, long since)
     {
         long now = Stopwatch.GetTimestamp();
@@ -279,21 +277,41 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         return now;
     }
 
-    // Builds the member rows of one batch row: 2P rows of the perturbed layer's output (pair k at 2k for +σ, 2k+1 for −σ).
-    private void BuildMembers(int layer, int first, int chunkRow, float sigma, long generation)
+    // Runs layer l's members row by row (each thread its own rows, block by block of pairs, in cache) and reduces
+    // each row's pairs into ĝₗ; adds the members' losses to _fitness.
+    private void EstimateLayer(int layer, int batch, float sigma, long generation)
+    {
+        int pairs = Settings.ActivityPairs, width = Parameters.Architecture.Widths[layer + 1];
+        Array.Clear(_estimates[layer], 0, batch * width);
+        EngineParallel.For(batch, _engine.ResolvedThreads, new RowMembers(this, layer, sigma, generation));
+
+        // Fitness sums in row order, then pair order: the same bits whatever the thread count.
+        for (int r = 0; r < batch; r++)
+        {
+            for (int m = 0; m < 2 * pairs; m++)
+            {
+                _fitness[(2 * pairs * layer) + m] += _losses[(r * 2 * pairs) + m];
+            }
+        }
+    }
+
+    // One batch row's members of one layer: for each block of pairs, build the member rows, run the layers above on
+    // them, score them, and add the block's pairs to the row's estimate in pair order.
+    private void RunRow(int layer, int row, float sigma, long generation, RowScratch scratch)
     {
         NetworkArchitecture net = Parameters.Architecture;
-        int pairs = Settings.ActivityPairs, width = net.Widths[layer + 1], row = first + chunkRow;
+        int pairs = Settings.ActivityPairs, width = net.Widths[layer + 1], classes = net.Outputs, layers = net.LayerCount;
         (float inner, float outer) = FusedExecutor.Thresholds(net, layer);
         KernelPath path = _engine.ResolvedPath;
         ReadOnlySpan<float> product = _products[layer].AsSpan(row * width, width);
         ReadOnlySpan<float> bias = _flushedBias[layer];
         Span<float> eligible = _eligible.AsSpan(row * _stride, width);
+        long tick = Stopwatch.GetTimestamp();
         if (Settings.ActivityUnits == ActivityUnits.Live)
         {
             // Live: the centre's output and both ±σ outputs are non-zero (computed with the layer's own element step).
-            Span<float> plus = _members.AsSpan(chunkRow * 2 * pairs * width, width);
-            Span<float> minus = _members.AsSpan(((chunkRow * 2 * pairs) + 1) * width, width);
+            Span<float> plus = scratch.Members.AsSpan(0, width);
+            Span<float> minus = scratch.Members.AsSpan(width, width);
             ReadOnlySpan<float> centre = _outputs[layer].AsSpan(row * width, width);
             for (int i = 0; i < width; i++)
             {
@@ -314,39 +332,53 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         }
 
         ulong seed = Settings.EffectiveNoiseSeed;
-        for (int k = 0; k < pairs; k++)
-        {
-            // The pair's steps σ·δ·e (δ = ±1, e = 0 or 1) are exact, so each member's product is one float add away
-            // from θ's; kept as δ·e for the reduction, whose c·δ·e is exact too.
-            Span<float> signs = _signs.AsSpan(((chunkRow * pairs) + k) * _stride, width);
-            FillSigns(seed, generation, layer, row, k, signs);
-            Span<float> plus = _members.AsSpan(((chunkRow * 2 * pairs) + (2 * k)) * width, width);
-            Span<float> minus = _members.AsSpan(((chunkRow * 2 * pairs) + (2 * k) + 1) * width, width);
-            PerturbedPair.Build(product, bias, eligible, signs, sigma, inner, outer, plus, minus, path);
-        }
-    }
-
-    // Scores one batch row's member rows and reduces its pairs into ĝ (pairs in index order).
-    private void ReduceRow(int layer, int first, int chunkRow, float sigma, float[] logitsBuffer)
-    {
-        NetworkArchitecture net = Parameters.Architecture;
-        int pairs = Settings.ActivityPairs, width = net.Widths[layer + 1], classes = net.Outputs, row = first + chunkRow;
         ReadOnlySpan<byte> label = _batch.Labels.Slice(row, 1);
-        int baseRow = chunkRow * 2 * pairs;
-        for (int m = 0; m < 2 * pairs; m++)
-        {
-            var logits = new ReadOnlySpan2D<float>(logitsBuffer, (baseRow + m) * classes, 1, classes, 0);
-            _losses[baseRow + m] = SoftmaxCrossEntropy.Evaluate(logits, label, Span2D<float>.Empty, 0f, out _);
-        }
-
         Span<float> estimate = _estimates[layer].AsSpan(row * width, width);
         double scale = 1.0 / (2.0 * sigma * pairs * _batch.Rows);
-        for (int k = 0; k < pairs; k++)
+        Span<double> losses = _losses.AsSpan(row * 2 * pairs, 2 * pairs);
+        for (int first = 0; first < pairs; first += PairsPerBlock)
         {
-            // estimate += c·(δ·e): the product is exactly ±c or 0, so this equals a fused multiply-add bit for bit.
-            float c = (float)((_losses[baseRow + (2 * k)] - _losses[baseRow + (2 * k) + 1]) * scale);
-            ReadOnlySpan<float> signs = _signs.AsSpan(((chunkRow * pairs) + k) * _stride, width);
-            TensorPrimitives.MultiplyAdd(signs, c, estimate, estimate);
+            int count = Math.Min(PairsPerBlock, pairs - first), memberRows = 2 * count;
+            for (int k = 0; k < count; k++)
+            {
+                // The pair's steps σ·δ·e (δ = ±1, e = 0 or 1) are exact, so each member's product is one float add away
+                // from θ's; kept as δ·e for the reduction, whose c·δ·e is exact too.
+                Span<float> signs = scratch.Signs.AsSpan(k * width, width);
+                FillSigns(seed, generation, layer, row, first + k, signs);
+                PerturbedPair.Build(
+                    product, bias, eligible, signs, sigma, inner, outer,
+                    scratch.Members.AsSpan(2 * k * width, width), scratch.Members.AsSpan(((2 * k) + 1) * width, width), path);
+            }
+
+            tick = scratch.Lap(0, tick);
+
+            // The layers above, on the block's member rows while they are in cache: the layer definition θ's pass ran.
+            float[] current = scratch.Members, spare = scratch.Spare;
+            int tileRows = RowScratch.TileRows(memberRows);
+            for (int l = layer + 1; l < layers; l++)
+            {
+                (float lInner, float lOuter) = FusedExecutor.Thresholds(net, l);
+                new FollowingLayer(_packed[l], net.Widths[l], net.Widths[l + 1], _packedPath[l], _flushedBias[l], lInner, lOuter, spare.AsSpan(0, tileRows * net.Widths[l + 1]))
+                    .Apply(current, memberRows, padToTile: true);
+                (current, spare) = (spare, current);
+            }
+
+            tick = scratch.Lap(1, tick);
+            for (int m = 0; m < memberRows; m++)
+            {
+                var logits = new ReadOnlySpan2D<float>(current, m * classes, 1, classes, 0);
+                losses[(2 * first) + m] = SoftmaxCrossEntropy.Evaluate(logits, label, Span2D<float>.Empty, 0f, out _);
+            }
+
+            tick = scratch.Lap(2, tick);
+            for (int k = 0; k < count; k++)
+            {
+                // estimate += c·(δ·e): the product is exactly ±c or 0, so this equals a fused multiply-add bit for bit.
+                float c = (float)((losses[2 * (first + k)] - losses[(2 * (first + k)) + 1]) * scale);
+                TensorPrimitives.MultiplyAdd(scratch.Signs.AsSpan(k * width, width), c, estimate, estimate);
+            }
+
+            tick = scratch.Lap(3, tick);
         }
     }
 
@@ -442,8 +474,6 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         NetworkArchitecture net = Parameters.Architecture;
         int pairs = Settings.ActivityPairs, layers = net.LayerCount;
         int widest = net.Widths.Skip(1).Max();
-        int rowsPerChunk = Math.Max(1, MemberRowsPerChunk / (2 * pairs));
-        int memberRows = Math.Min(batch, rowsPerChunk) * 2 * pairs;
         for (int l = 0; l < layers; l++)
         {
             int width = net.Widths[l + 1];
@@ -452,12 +482,8 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             _estimates[l] = new float[batch * width];
         }
 
-        _members = new float[memberRows * widest];
-        _next = new float[memberRows * widest];
-        _losses = new double[memberRows];
-        _scratchBias = new float[widest];
+        _losses = new double[batch * 2 * pairs];
         _stride = widest;
-        _signs = new float[Math.Min(batch, rowsPerChunk) * pairs * widest];
         _eligible = new float[batch * widest];
         int largestTranspose = Enumerable.Range(0, layers).Max(l => batch * net.Widths[l]);
         _transposed = new float[largestTranspose];
@@ -474,13 +500,47 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         private float _element;
     }
 
-    private readonly struct MemberRows(ActivityEvolutionRun run, int layer, int first, float sigma, long generation) : IWorkItems
+    // One thread's buffers for a block of a row's pairs: the signs, and the member rows through the layers above (padded
+    // to whole six-row tiles).
+    private sealed class RowScratch(int pairs, int widest)
     {
-        public void Run(int index) => run.BuildMembers(layer, first, index, sigma, generation);
+        public float[] Signs { get; } = new float[pairs * widest];
+
+        public float[] Members { get; } = new float[TileRows(2 * pairs) * widest];
+
+        public float[] Spare { get; } = new float[TileRows(2 * pairs) * widest];
+
+        // Ticks spent building, in the layers above, scoring and reducing (a profile for the benchmarks).
+        public long[] Ticks { get; } = new long[4];
+
+        public long Lap(int phase, long since)
+        {
+            long now = Stopwatch.GetTimestamp();
+            Ticks[phase] += now - since;
+            return now;
+        }
+
+        public static int TileRows(int rows) => (rows + 5) / 6 * 6;
     }
 
-    private readonly struct RowReduction(ActivityEvolutionRun run, int layer, int first, float sigma, float[] logits) : IWorkItems
+    private readonly struct RowMembers(ActivityEvolutionRun run, int layer, float sigma, long generation) : IWorkItems
     {
-        public void Run(int index) => run.ReduceRow(layer, first, index, sigma, logits);
+        public void Run(int index)
+        {
+            if (!run._scratch.TryTake(out RowScratch? scratch))
+            {
+                NetworkArchitecture net = run.Parameters.Architecture;
+                scratch = new RowScratch(Math.Min(PairsPerBlock, run.Settings.ActivityPairs), net.Widths.Skip(1).Max());
+            }
+
+            try
+            {
+                run.RunRow(layer, index, sigma, generation, scratch);
+            }
+            finally
+            {
+                run._scratch.Add(scratch);
+            }
+        }
     }
 }

@@ -129,9 +129,9 @@ public sealed class ActivityMemberTests
     }
 
     [Fact]
-    public void Chunking_the_member_rows_does_not_change_the_bits()
+    public void Running_a_rows_pairs_in_blocks_does_not_change_the_bits()
     {
-        // 1100 pairs make 2200 member rows per batch row, so a 9-row batch runs in several chunks.
+        // 1100 pairs run in 37 blocks per batch row, the last one short (and padded to whole tiles).
         using DatasetSplits data = Parity();
         EvolutionSettings wide = Settings(ActivityUnits.Live, pairs: 1100, batch: 9);
         ActivityEvolutionRun run = Run(wide, data.Train, 2, new EngineSettings { MaxThreads = 2 });
