@@ -25,11 +25,6 @@ public static class Program
             return EvolutionTable.Run(args[1..]);
         }
 
-        if (args.Length > 0 && args[0] == "build-probe")
-        {
-            return BuildProbe.Run();
-        }
-
         if (args.Length > 0 && args[0] == "activity")
         {
             return ActivityTable.Run(args[1..]);

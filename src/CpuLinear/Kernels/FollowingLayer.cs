@@ -34,9 +34,15 @@ public readonly ref struct FollowingLayer
     /// <param name="inputThreshold">D_in, applied to the product before the bias.</param>
     /// <param name="outputThreshold">D_out, applied after the bias.</param>
     /// <param name="destination">The output, rows x N, row-major.</param>
+    /// <param name="lanes">
+    /// The caller's kernel path. When it is <see cref="KernelPath.Vector512"/> and the layer has at most 16 outputs packed
+    /// for the 256-bit path (one 16-column panel), the panel runs with one 512-bit vector per row instead: the same
+    /// chains, twice the columns per instruction.
+    /// </param>
     /// <exception cref="ArgumentException">The packed panels or the bias are too short for K and N.</exception>
     public FollowingLayer(
-        ReadOnlySpan<float> packed, int depth, int outputs, KernelPath path, ReadOnlySpan<float> bias, float inputThreshold, float outputThreshold, Span<float> destination)
+        ReadOnlySpan<float> packed, int depth, int outputs, KernelPath path, ReadOnlySpan<float> bias, float inputThreshold, float outputThreshold, Span<float> destination,
+        KernelPath lanes = KernelPath.Scalar)
     {
         if (depth <= 0 || outputs <= 0 || packed.Length < PackedLength(depth, outputs, path) || bias.Length < outputs || destination.Length % outputs != 0)
         {
@@ -52,6 +58,8 @@ public readonly ref struct FollowingLayer
         InputThreshold = inputThreshold;
         OutputThreshold = outputThreshold;
         Destination = destination;
+        OneWideVector = lanes == KernelPath.Vector512 && path == KernelPath.Vector256 && outputs <= Gemm.PanelWidth(KernelPath.Vector256)
+            && Gemm.PanelWidth(KernelPath.Vector256) == LaneDispatch.LaneCount(KernelPath.Vector512);
     }
 
     /// <summary>W' in the GEMM's panels.</summary>
@@ -78,6 +86,9 @@ public readonly ref struct FollowingLayer
     /// <summary>The output rows.</summary>
     public Span<float> Destination { get; }
 
+    /// <summary>Whether the one 16-column panel runs with one 512-bit vector per row.</summary>
+    public bool OneWideVector { get; }
+
     /// <summary>
     /// Computes the output rows from <paramref name="source"/> (rows x K, row-major) on the calling thread: the bits
     /// of the fused route and of the GEMM. With <paramref name="padToTile"/> up to five more rows are read from the
@@ -101,7 +112,15 @@ public readonly ref struct FollowingLayer
         fixed (float* destination = Destination)
         fixed (float* input = source)
         {
-            new Pointers(packed, Depth, Outputs, Path, bias, InputThreshold, OutputThreshold, destination).Rows(input, 0, computed);
+            var layer = new Pointers(packed, Depth, Outputs, Path, bias, InputThreshold, OutputThreshold, destination);
+            if (OneWideVector)
+            {
+                layer.RowsOneWideVector(input, 0, computed);
+            }
+            else
+            {
+                layer.Rows(input, 0, computed);
+            }
         }
     }
 
@@ -171,6 +190,38 @@ public readonly ref struct FollowingLayer
         {
             var kernel = new RowsKernel(this, source, first, count);
             LaneDispatch.Run(Path, ref kernel);
+        }
+
+        /// <summary>As <see cref="Rows"/>, for one 16-column panel on 512-bit lanes (the caller checked both).</summary>
+        [SkipLocalsInit]
+        public void RowsOneWideVector(float* source, int first, int count)
+        {
+            const int Width = 16, Block = 12;
+            int k = Depth, n = Outputs, end = first + count;
+            float* tile = stackalloc float[Block * Width];
+            for (int row = first; row < end; row += Block)
+            {
+                int rows = Math.Min(Block, end - row);
+                float* a = source + ((nint)row * k);
+                if (rows == Block)
+                {
+                    Gemm.MicroKernel12x1<Vector512Lanes, System.Runtime.Intrinsics.Vector512<float>>(a, k, Packed, tile, Width, k);
+                }
+                else
+                {
+                    for (int r = 0; r < rows; r++)
+                    {
+                        Gemm.MicroKernel1x1<Vector512Lanes, System.Runtime.Intrinsics.Vector512<float>>(a + ((nint)r * k), Packed, tile + (r * Width), k);
+                    }
+                }
+
+                for (int r = 0; r < rows; r++)
+                {
+                    var output = new Span<float>(Destination + ((nint)(row + r) * n), n);
+                    new ReadOnlySpan<float>(tile + (r * Width), n).CopyTo(output);
+                    DeadZone.AddBias(output, new ReadOnlySpan<float>(Bias, n), InputThreshold, OutputThreshold, KernelRegistry.Selected);
+                }
+            }
         }
     }
 

@@ -94,4 +94,69 @@ public static partial class Gemm
         TLanes.Store(acc0, c);
         TLanes.Store(acc1, c + w);
     }
+
+    /// <summary>
+    /// Twelve rows x 1 vector, for a panel exactly one vector wide (a narrow layer's 16 columns on 512-bit lanes, packed
+    /// k-major as the 256-bit path packs its 2-vector panels): one load of B and twelve broadcast fused multiply-adds per
+    /// k, the same chains as <see cref="MicroKernel6{TLanes, TVector}"/> (from +0, k increasing).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    internal static unsafe void MicroKernel12x1<TLanes, TVector>(float* a, nint lda, float* b, float* c, nint ldc, int depth)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
+        int w = TLanes.Count;
+        TVector acc0 = TLanes.Zero, acc1 = TLanes.Zero, acc2 = TLanes.Zero, acc3 = TLanes.Zero, acc4 = TLanes.Zero, acc5 = TLanes.Zero;
+        TVector acc6 = TLanes.Zero, acc7 = TLanes.Zero, acc8 = TLanes.Zero, acc9 = TLanes.Zero, acc10 = TLanes.Zero, acc11 = TLanes.Zero;
+        float* a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        float* a6 = a5 + lda, a7 = a6 + lda, a8 = a7 + lda, a9 = a8 + lda, a10 = a9 + lda, a11 = a10 + lda;
+        for (int p = 0; p < depth; p++)
+        {
+            TVector v = TLanes.Load(b);
+            b += w;
+            acc0 = TLanes.FusedMultiplyAdd(TLanes.Broadcast(a0[p]), v, acc0);
+            acc1 = TLanes.FusedMultiplyAdd(TLanes.Broadcast(a1[p]), v, acc1);
+            acc2 = TLanes.FusedMultiplyAdd(TLanes.Broadcast(a2[p]), v, acc2);
+            acc3 = TLanes.FusedMultiplyAdd(TLanes.Broadcast(a3[p]), v, acc3);
+            acc4 = TLanes.FusedMultiplyAdd(TLanes.Broadcast(a4[p]), v, acc4);
+            acc5 = TLanes.FusedMultiplyAdd(TLanes.Broadcast(a5[p]), v, acc5);
+            acc6 = TLanes.FusedMultiplyAdd(TLanes.Broadcast(a6[p]), v, acc6);
+            acc7 = TLanes.FusedMultiplyAdd(TLanes.Broadcast(a7[p]), v, acc7);
+            acc8 = TLanes.FusedMultiplyAdd(TLanes.Broadcast(a8[p]), v, acc8);
+            acc9 = TLanes.FusedMultiplyAdd(TLanes.Broadcast(a9[p]), v, acc9);
+            acc10 = TLanes.FusedMultiplyAdd(TLanes.Broadcast(a10[p]), v, acc10);
+            acc11 = TLanes.FusedMultiplyAdd(TLanes.Broadcast(a11[p]), v, acc11);
+        }
+
+        TLanes.Store(acc0, c);
+        TLanes.Store(acc1, c + ldc);
+        TLanes.Store(acc2, c + (2 * ldc));
+        TLanes.Store(acc3, c + (3 * ldc));
+        TLanes.Store(acc4, c + (4 * ldc));
+        TLanes.Store(acc5, c + (5 * ldc));
+        TLanes.Store(acc6, c + (6 * ldc));
+        TLanes.Store(acc7, c + (7 * ldc));
+        TLanes.Store(acc8, c + (8 * ldc));
+        TLanes.Store(acc9, c + (9 * ldc));
+        TLanes.Store(acc10, c + (10 * ldc));
+        TLanes.Store(acc11, c + (11 * ldc));
+    }
+
+    /// <summary>One row x 1 vector: the chains of <see cref="MicroKernel12x1{TLanes, TVector}"/>, for leftover rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void MicroKernel1x1<TLanes, TVector>(float* a, float* b, float* c, int depth)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
+        int w = TLanes.Count;
+        TVector acc = TLanes.Zero;
+        for (int p = 0; p < depth; p++)
+        {
+            acc = TLanes.FusedMultiplyAdd(TLanes.Broadcast(a[p]), TLanes.Load(b), acc);
+            b += w;
+        }
+
+        TLanes.Store(acc, c);
+    }
 }

@@ -358,7 +358,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             for (int l = layer + 1; l < layers; l++)
             {
                 (float lInner, float lOuter) = FusedExecutor.Thresholds(net, l);
-                new FollowingLayer(_packed[l], net.Widths[l], net.Widths[l + 1], _packedPath[l], _flushedBias[l], lInner, lOuter, spare.AsSpan(0, tileRows * net.Widths[l + 1]))
+                new FollowingLayer(_packed[l], net.Widths[l], net.Widths[l + 1], _packedPath[l], _flushedBias[l], lInner, lOuter, spare.AsSpan(0, tileRows * net.Widths[l + 1]), path)
                     .Apply(current, memberRows, padToTile: true);
                 (current, spare) = (spare, current);
             }

@@ -27,6 +27,41 @@ public sealed class FollowingLayerTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(AllPaths))]
+    public void Apply_on_its_own_has_the_gemms_bits_and_so_do_narrow_panels_on_one_512_bit_vector_per_row(KernelPath path)
+    {
+        // 29 rows: two twelve-row blocks and five leftovers for the one-vector kernel, four six-row tiles and five for the
+        // others; padded, 30 rows are computed and the 30th is scratch. 10 and 16 outputs fit one 16-column panel.
+        const int height = 29, depth = 37;
+        foreach (int outputs in new[] { 10, 16, 3, 37 })
+        {
+            var random = new Random(outputs);
+            float[] Many(int count) => [.. Enumerable.Range(0, count).Select(_ => random.Next(5) == 0 ? 0f : (float)((random.NextDouble() * 2) - 1))];
+            float[] source = Many((height + 1) * depth), weights = Many(depth * outputs), bias = Many(outputs);
+            const float inner = 0.2f, outer = 0.4f;
+            float[] expected = new float[height * outputs];
+            Gemm.Multiply(
+                new ReadOnlySpan2D<float>(source, height, depth), new ReadOnlySpan2D<float>(weights, depth, outputs),
+                new Span2D<float>(expected, height, outputs), new BiasDeadZoneEpilogue(bias, inner, outer), new EngineSettings { Path = path, MaxThreads = 1 });
+
+            KernelPath layerPath = FollowingLayer.PathFor(path, outputs);
+            float[] packed = new float[FollowingLayer.PackedLength(depth, outputs, layerPath)];
+            FollowingLayer.Pack(new ReadOnlySpan2D<float>(weights, depth, outputs), [], [], 0, layerPath, packed);
+            foreach (KernelPath lanes in new[] { KernelPath.Scalar, KernelPath.Vector512 })
+            {
+                foreach (bool pad in new[] { false, true })
+                {
+                    float[] actual = new float[(height + 1) * outputs];
+                    var layer = new FollowingLayer(packed, depth, outputs, layerPath, bias, inner, outer, actual, lanes);
+                    Assert.Equal(lanes == KernelPath.Vector512 && layerPath == KernelPath.Vector256 && outputs <= 16, layer.OneWideVector);
+                    layer.Apply(source, height, pad);
+                    Assert.Equal(Bits(expected), Bits(actual.AsSpan(0, height * outputs).ToArray()));
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Shapes_that_do_not_agree_are_refused_with_what_they_are()
     {
