@@ -31,12 +31,13 @@ public sealed class FollowingLayerTests
     [MemberData(nameof(AllPaths))]
     public void Apply_on_its_own_has_the_gemms_bits_and_so_do_narrow_panels_on_one_512_bit_vector_per_row(KernelPath path)
     {
-        // 29 rows: two twelve-row blocks and five leftovers for the one-vector kernel, four six-row tiles and five for the
-        // others; padded, 30 rows are computed and the 30th is scratch. 10 and 16 outputs fit one 16-column panel.
-        const int height = 29, depth = 37;
-        foreach (int outputs in new[] { 10, 16, 3, 37 })
+        // 71 rows: five twelve-row blocks and eleven leftovers for the one-vector kernel, eleven six-row tiles and five
+        // rows for the others; padded, 72 rows are computed and the 72nd is scratch. 10 and 16 outputs fit one 16-column
+        // panel; depth 300 is deeper than the GEMM's depth blocks.
+        const int height = 71;
+        foreach ((int outputs, int depth) in new[] { (10, 37), (16, 300), (3, 37), (37, 300), (10, 300) })
         {
-            var random = new Random(outputs);
+            var random = new Random(outputs + depth);
             float[] Many(int count) => [.. Enumerable.Range(0, count).Select(_ => random.Next(5) == 0 ? 0f : (float)((random.NextDouble() * 2) - 1))];
             float[] source = Many((height + 1) * depth), weights = Many(depth * outputs), bias = Many(outputs);
             const float inner = 0.2f, outer = 0.4f;
