@@ -51,9 +51,9 @@ namespace CpuLinear.Training;
 /// </remarks>
 public sealed class ActivityEvolutionRun : IEvolutionRun
 {
-    // A row's pairs run through the layers above in blocks of at most this many (60 member rows: ten six-row tiles),
-    // so a block's rows stay in the core's cache from their build to their loss.
-    private const int PairsPerBlock = 30;
+    // Pairs run through the layers above in blocks of at most this many (120 member rows: twenty six-row tiles, 240 KB
+    // at width 512), so a block's rows stay in the core's cache from their build to their loss.
+    private const int PairsPerBlock = 60;
     private const ulong SignTag = 0xAC71_0000UL;
 
     private readonly EngineSettings _engine;
@@ -277,13 +277,14 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         return now;
     }
 
-    // Runs layer l's members row by row (each thread its own rows, block by block of pairs, in cache) and reduces
-    // each row's pairs into ĝₗ; adds the members' losses to _fitness.
+    // Runs layer l's members a few batch rows at a time (each thread its own rows, in blocks of pairs that stay in cache)
+    // and reduces each row's pairs into ĝₗ; adds the members' losses to _fitness.
     private void EstimateLayer(int layer, int batch, float sigma, long generation)
     {
         int pairs = Settings.ActivityPairs, width = Parameters.Architecture.Widths[layer + 1];
         Array.Clear(_estimates[layer], 0, batch * width);
-        EngineParallel.For(batch, _engine.ResolvedThreads, new RowMembers(this, layer, sigma, generation));
+        int rowsPerGroup = RowsPerGroup(pairs);
+        EngineParallel.For((batch + rowsPerGroup - 1) / rowsPerGroup, _engine.ResolvedThreads, new RowMembers(this, layer, batch, sigma, generation));
 
         // Fitness sums in row order, then pair order: the same bits whatever the thread count.
         for (int r = 0; r < batch; r++)
@@ -295,59 +296,66 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         }
     }
 
-    // One batch row's members of one layer: for each block of pairs, build the member rows, run the layers above on
-    // them, score them, and add the block's pairs to the row's estimate in pair order.
-    private void RunRow(int layer, int row, float sigma, long generation, RowScratch scratch)
+    // Batch rows a work item takes: enough that its pairs fill a block (the layers above stream their weights once per
+    // block, so a block of few rows would be bound by that stream).
+    private static int RowsPerGroup(int pairs) => Math.Max(1, PairsPerBlock / pairs);
+
+    // The members of rows [first, first + rows) of one layer, pair by pair in (row, pair) order: in blocks of at most
+    // PairsPerBlock pairs (balanced), build the member rows, run the layers above on them, score them, and add each
+    // pair to its row's estimate (so each row's pairs are added in pair order).
+    private void RunRows(int layer, int first, int rows, float sigma, long generation, RowScratch scratch)
     {
         NetworkArchitecture net = Parameters.Architecture;
         int pairs = Settings.ActivityPairs, width = net.Widths[layer + 1], classes = net.Outputs, layers = net.LayerCount;
         (float inner, float outer) = FusedExecutor.Thresholds(net, layer);
         KernelPath path = _engine.ResolvedPath;
-        ReadOnlySpan<float> product = _products[layer].AsSpan(row * width, width);
         ReadOnlySpan<float> bias = _flushedBias[layer];
-        Span<float> eligible = _eligible.AsSpan(row * _stride, width);
         long tick = Stopwatch.GetTimestamp();
-        if (Settings.ActivityUnits == ActivityUnits.Live)
+        for (int row = first; row < first + rows; row++)
         {
-            // Live: the centre's output and both ±σ outputs are non-zero (computed with the layer's own element step).
-            Span<float> plus = scratch.Members.AsSpan(0, width);
-            Span<float> minus = scratch.Members.AsSpan(width, width);
-            ReadOnlySpan<float> centre = _outputs[layer].AsSpan(row * width, width);
-            for (int i = 0; i < width; i++)
+            Span<float> eligible = _eligible.AsSpan(row * _stride, width);
+            if (Settings.ActivityUnits == ActivityUnits.Live)
             {
-                plus[i] = product[i] + sigma;
-                minus[i] = product[i] - sigma;
-            }
+                // Live: the centre's output and both ±σ outputs are non-zero (computed with the layer's own element step).
+                ReadOnlySpan<float> product = _products[layer].AsSpan(row * width, width);
+                Span<float> plus = scratch.Members.AsSpan(0, width);
+                Span<float> minus = scratch.Members.AsSpan(width, width);
+                ReadOnlySpan<float> centre = _outputs[layer].AsSpan(row * width, width);
+                for (int i = 0; i < width; i++)
+                {
+                    plus[i] = product[i] + sigma;
+                    minus[i] = product[i] - sigma;
+                }
 
-            DeadZone.AddBias(plus, bias, inner, outer, path);
-            DeadZone.AddBias(minus, bias, inner, outer, path);
-            for (int i = 0; i < width; i++)
-            {
-                eligible[i] = centre[i] != 0f && plus[i] != 0f && minus[i] != 0f ? 1f : 0f;
+                DeadZone.AddBias(plus, bias, inner, outer, path);
+                DeadZone.AddBias(minus, bias, inner, outer, path);
+                for (int i = 0; i < width; i++)
+                {
+                    eligible[i] = centre[i] != 0f && plus[i] != 0f && minus[i] != 0f ? 1f : 0f;
+                }
             }
-        }
-        else
-        {
-            eligible.Fill(1f);
+            else
+            {
+                eligible.Fill(1f);
+            }
         }
 
         ulong seed = Settings.EffectiveNoiseSeed;
-        ReadOnlySpan<byte> label = _batch.Labels.Slice(row, 1);
-        Span<float> estimate = _estimates[layer].AsSpan(row * width, width);
         double scale = 1.0 / (2.0 * sigma * pairs * _batch.Rows);
-        Span<double> losses = _losses.AsSpan(row * 2 * pairs, 2 * pairs);
-        for (int first = 0; first < pairs; first += PairsPerBlock)
+        int total = rows * pairs, blocks = (total + PairsPerBlock - 1) / PairsPerBlock, perBlock = (total + blocks - 1) / blocks;
+        for (int start = 0; start < total; start += perBlock)
         {
-            int count = Math.Min(PairsPerBlock, pairs - first), memberRows = 2 * count;
-            for (int k = 0; k < count; k++)
+            int count = Math.Min(perBlock, total - start), memberRows = 2 * count;
+            for (int j = 0; j < count; j++)
             {
                 // The pair's steps σ·δ·e (δ = ±1, e = 0 or 1) are exact, so each member's product is one float add away
                 // from θ's; kept as δ·e for the reduction, whose c·δ·e is exact too.
-                Span<float> signs = scratch.Signs.AsSpan(k * width, width);
-                FillSigns(seed, generation, layer, row, first + k, signs);
+                int row = first + ((start + j) / pairs), k = (start + j) % pairs;
+                Span<float> signs = scratch.Signs.AsSpan(j * width, width);
+                FillSigns(seed, generation, layer, row, k, signs);
                 PerturbedPair.Build(
-                    product, bias, eligible, signs, sigma, inner, outer,
-                    scratch.Members.AsSpan(2 * k * width, width), scratch.Members.AsSpan(((2 * k) + 1) * width, width), path);
+                    _products[layer].AsSpan(row * width, width), bias, _eligible.AsSpan(row * _stride, width), signs, sigma, inner, outer,
+                    scratch.Members.AsSpan(2 * j * width, width), scratch.Members.AsSpan(((2 * j) + 1) * width, width), path);
             }
 
             tick = scratch.Lap(0, tick);
@@ -366,16 +374,19 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             tick = scratch.Lap(1, tick);
             for (int m = 0; m < memberRows; m++)
             {
+                int row = first + ((start + (m / 2)) / pairs);
                 var logits = new ReadOnlySpan2D<float>(current, m * classes, 1, classes, 0);
-                losses[(2 * first) + m] = SoftmaxCrossEntropy.Evaluate(logits, label, Span2D<float>.Empty, 0f, out _);
+                _losses[(2 * first * pairs) + (2 * start) + m] = SoftmaxCrossEntropy.Evaluate(logits, _batch.Labels.Slice(row, 1), Span2D<float>.Empty, 0f, out _);
             }
 
             tick = scratch.Lap(2, tick);
-            for (int k = 0; k < count; k++)
+            for (int j = 0; j < count; j++)
             {
                 // estimate += c·(δ·e): the product is exactly ±c or 0, so this equals a fused multiply-add bit for bit.
-                float c = (float)((losses[2 * (first + k)] - losses[(2 * (first + k)) + 1]) * scale);
-                TensorPrimitives.MultiplyAdd(scratch.Signs.AsSpan(k * width, width), c, estimate, estimate);
+                int row = first + ((start + j) / pairs), member = (2 * first * pairs) + (2 * (start + j));
+                float c = (float)((_losses[member] - _losses[member + 1]) * scale);
+                Span<float> estimate = _estimates[layer].AsSpan(row * width, width);
+                TensorPrimitives.MultiplyAdd(scratch.Signs.AsSpan(j * width, width), c, estimate, estimate);
             }
 
             tick = scratch.Lap(3, tick);
@@ -523,19 +534,21 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         public static int TileRows(int rows) => (rows + 5) / 6 * 6;
     }
 
-    private readonly struct RowMembers(ActivityEvolutionRun run, int layer, float sigma, long generation) : IWorkItems
+    private readonly struct RowMembers(ActivityEvolutionRun run, int layer, int batch, float sigma, long generation) : IWorkItems
     {
         public void Run(int index)
         {
             if (!run._scratch.TryTake(out RowScratch? scratch))
             {
                 NetworkArchitecture net = run.Parameters.Architecture;
-                scratch = new RowScratch(Math.Min(PairsPerBlock, run.Settings.ActivityPairs), net.Widths.Skip(1).Max());
+                int pairs = run.Settings.ActivityPairs;
+                scratch = new RowScratch(Math.Min(PairsPerBlock, RowsPerGroup(pairs) * pairs), net.Widths.Skip(1).Max());
             }
 
             try
             {
-                run.RunRow(layer, index, sigma, generation, scratch);
+                int rows = RowsPerGroup(run.Settings.ActivityPairs), first = index * rows;
+                run.RunRows(layer, first, Math.Min(rows, batch - first), sigma, generation, scratch);
             }
             finally
             {
