@@ -175,6 +175,28 @@ public readonly ref struct FollowingLayer
         }
     }
 
+    // destination[i] = D_out(D_in(tile[i]) + bias[i]) for i < width: the element step of DeadZone.AddBias (bits on every
+    // path), run in the micro-kernel's own lanes instead of a dispatched call per row and panel.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store<TLanes, TVector>(float* tile, float* bias, float* destination, int width, float inner, float outer)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
+        TVector tIn = TLanes.Broadcast(inner), tBias = TLanes.Zero, tOut = TLanes.Broadcast(outer);
+        int i = 0;
+        for (; i <= width - TLanes.Count; i += TLanes.Count)
+        {
+            TVector sum = TLanes.Add(TLanes.DeadZone(TLanes.Load(tile + i), tIn), TLanes.DeadZone(TLanes.Load(bias + i), tBias));
+            TLanes.Store(TLanes.DeadZone(sum, tOut), destination + i);
+        }
+
+        for (; i < width; i++)
+        {
+            float sum = ScalarLanes.DeadZone(tile[i], inner) + ScalarLanes.DeadZone(bias[i], 0f);
+            destination[i] = ScalarLanes.DeadZone(sum, outer);
+        }
+    }
+
     /// <summary>The layer's raw operands, valid while the caller's fixed block runs.</summary>
     internal readonly unsafe struct Pointers(float* packed, int depth, int outputs, KernelPath path, float* bias, float inputThreshold, float outputThreshold, float* destination)
     {
@@ -217,9 +239,7 @@ public readonly ref struct FollowingLayer
 
                 for (int r = 0; r < rows; r++)
                 {
-                    var output = new Span<float>(Destination + ((nint)(row + r) * n), n);
-                    new ReadOnlySpan<float>(tile + (r * Width), n).CopyTo(output);
-                    DeadZone.AddBias(output, new ReadOnlySpan<float>(Bias, n), InputThreshold, OutputThreshold, KernelRegistry.Selected);
+                    Store<Vector512Lanes, System.Runtime.Intrinsics.Vector512<float>>(tile + (r * Width), Bias, Destination + ((nint)(row + r) * n), n, InputThreshold, OutputThreshold);
                 }
             }
         }
@@ -258,9 +278,7 @@ public readonly ref struct FollowingLayer
 
                     for (int r = 0; r < rows; r++)
                     {
-                        var output = new Span<float>(p.Destination + ((nint)(row + r) * n) + column, width);
-                        new ReadOnlySpan<float>(tile + (r * panelWidth), width).CopyTo(output);
-                        DeadZone.AddBias(output, new ReadOnlySpan<float>(p.Bias + column, width), p.InputThreshold, p.OutputThreshold, KernelRegistry.Selected);
+                        Store<TLanes, TVector>(tile + (r * panelWidth), p.Bias + column, p.Destination + ((nint)(row + r) * n) + column, width, p.InputThreshold, p.OutputThreshold);
                     }
                 }
             }
