@@ -2,7 +2,7 @@
 # The best pure-ES run from a random start on the blog's 784-512-512-10 (MNIST): three ES stages, each starting from
 # the previous stage's checkpoint, no gradient anywhere. Writes OUT/s1, OUT/s2, OUT/s3 (checkpoints, metrics) and
 # OUT/time-to-accuracy.jsonl (every progress check of the three stages on one clock), OUT/time-to-accuracy.png.
-# Measured (2026-12-07, 2-core AMD EPYC, AVX-512): 96.72% test under the literal program, about 26 minutes.
+# Measured (2026-12-07, 2-core AMD EPYC, AVX-512): 96.72% test under the literal program, 22.5 minutes of ES.
 # Usage: tools/es-random-start.sh OUT [--threads N]   (builds the CLI in Release first; OUT must not exist)
 set -euo pipefail
 out=${1:?usage: tools/es-random-start.sh OUT [--threads N]}; shift
