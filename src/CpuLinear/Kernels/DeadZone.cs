@@ -83,7 +83,11 @@ public static class DeadZone
         }
     }
 
-    private static unsafe void Add<TLanes, TVector>(float* x, float* y, float* destination, int length, (float X, float Y, float Sum) t)
+    /// <summary>
+    /// <see cref="Add(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, float, float, float, KernelPath)"/> in the
+    /// caller's lanes, for kernels that already run on one path (no dispatch per call).
+    /// </summary>
+    internal static unsafe void Add<TLanes, TVector>(float* x, float* y, float* destination, int length, (float X, float Y, float Sum) t)
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {

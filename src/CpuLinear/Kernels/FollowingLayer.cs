@@ -101,7 +101,7 @@ public readonly ref struct FollowingLayer
     /// <exception cref="ArgumentException">The buffers are too short.</exception>
     public unsafe void Apply(ReadOnlySpan<float> source, int rows, bool padToTile = false)
     {
-        int computed = padToTile ? (rows + Gemm.TileRows - 1) / Gemm.TileRows * Gemm.TileRows : rows;
+        int computed = padToTile ? PaddedRows(rows) : rows;
         if (rows < 0 || source.Length < (long)computed * Depth || Destination.Length < (long)computed * Outputs)
         {
             throw new ArgumentException($"{computed} rows of a {Depth}x{Outputs} layer need {(long)computed * Depth} input and {(long)computed * Outputs} output values; got {source.Length} and {Destination.Length}.", nameof(source));
@@ -123,6 +123,9 @@ public readonly ref struct FollowingLayer
             }
         }
     }
+
+    /// <summary>The rows <see cref="Apply"/> computes for <paramref name="rows"/> with padToTile: whole six-row tiles.</summary>
+    public static int PaddedRows(int rows) => (rows + Gemm.TileRows - 1) / Gemm.TileRows * Gemm.TileRows;
 
     /// <summary>Whether this describes a layer (the default value does not).</summary>
     public bool IsPresent => Depth > 0;
@@ -175,28 +178,6 @@ public readonly ref struct FollowingLayer
         }
     }
 
-    // destination[i] = D_out(D_in(tile[i]) + bias[i]) for i < width: the element step of DeadZone.AddBias (bits on every
-    // path), run in the micro-kernel's own lanes instead of a dispatched call per row and panel.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Store<TLanes, TVector>(float* tile, float* bias, float* destination, int width, float inner, float outer)
-        where TLanes : IFloatLanes<TVector>
-        where TVector : unmanaged
-    {
-        TVector tIn = TLanes.Broadcast(inner), tBias = TLanes.Zero, tOut = TLanes.Broadcast(outer);
-        int i = 0;
-        for (; i <= width - TLanes.Count; i += TLanes.Count)
-        {
-            TVector sum = TLanes.Add(TLanes.DeadZone(TLanes.Load(tile + i), tIn), TLanes.DeadZone(TLanes.Load(bias + i), tBias));
-            TLanes.Store(TLanes.DeadZone(sum, tOut), destination + i);
-        }
-
-        for (; i < width; i++)
-        {
-            float sum = ScalarLanes.DeadZone(tile[i], inner) + ScalarLanes.DeadZone(bias[i], 0f);
-            destination[i] = ScalarLanes.DeadZone(sum, outer);
-        }
-    }
-
     /// <summary>The layer's raw operands, valid while the caller's fixed block runs.</summary>
     internal readonly unsafe struct Pointers(float* packed, int depth, int outputs, KernelPath path, float* bias, float inputThreshold, float outputThreshold, float* destination)
     {
@@ -239,7 +220,8 @@ public readonly ref struct FollowingLayer
 
                 for (int r = 0; r < rows; r++)
                 {
-                    Store<Vector512Lanes, System.Runtime.Intrinsics.Vector512<float>>(tile + (r * Width), Bias, Destination + ((nint)(row + r) * n), n, InputThreshold, OutputThreshold);
+                    // The bias add and dead zones of DeadZone.AddBias, in these lanes.
+                    DeadZone.Add<Vector512Lanes, System.Runtime.Intrinsics.Vector512<float>>(tile + (r * Width), Bias, Destination + ((nint)(row + r) * n), n, (InputThreshold, 0f, OutputThreshold));
                 }
             }
         }
@@ -278,7 +260,8 @@ public readonly ref struct FollowingLayer
 
                     for (int r = 0; r < rows; r++)
                     {
-                        Store<TLanes, TVector>(tile + (r * panelWidth), p.Bias + column, p.Destination + ((nint)(row + r) * n) + column, width, p.InputThreshold, p.OutputThreshold);
+                        // The bias add and dead zones of DeadZone.AddBias, in the micro-kernel's own lanes.
+                        DeadZone.Add<TLanes, TVector>(tile + (r * panelWidth), p.Bias + column, p.Destination + ((nint)(row + r) * n) + column, width, (p.InputThreshold, 0f, p.OutputThreshold));
                     }
                 }
             }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
@@ -67,7 +67,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     private readonly ConcurrentBag<RowScratch> _scratch = [];
     private float[] _transposed = [], _ones = [], _inputs = [], _eligible = [];
     private double[] _losses = [];
-    private int _capacity, _stride; // _stride: the widest layer, the row stride of the eligibility mask
+    private int _capacity;
 
     // Wall ticks of each part of a generation since the run was made (a profile for the benchmarks): θ's pass and the
     // packing of the layers above, the members, the weight estimate, the update.
@@ -242,7 +242,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             FollowingLayer.Pack(weights, [], [], 0, _packedPath[l], _packed[l]);
         }
 
-        tick = Lap(0, tick);
+        tick = Lap(_phaseTicks, 0, tick);
         for (int l = 0; l < net.LayerCount; l++)
         {
             EstimateLayer(l, batch, sigma, g);
@@ -253,11 +253,11 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             _fitness[m] = -_fitness[m] / batch;
         }
 
-        tick = Lap(1, tick);
+        tick = Lap(_phaseTicks, 1, tick);
         AssembleGradient(batch);
-        tick = Lap(2, tick);
+        tick = Lap(_phaseTicks, 2, tick);
         EvolutionUpdate.Apply(Parameters.Values, _gradient, Settings, Optimizer, learningRate);
-        Lap(3, tick);
+        Lap(_phaseTicks, 3, tick);
         Generation++;
         double mean = 0, best = double.NegativeInfinity;
         foreach (double f in _fitness)
@@ -270,10 +270,11 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         return new GenerationSummary(g, sigma, learningRate, centreLoss, (double)correct / batch, mean / _fitness.Length, best, clock.Elapsed.TotalSeconds, memberRows);
     }
 
-    private long Lap(int phase, long since)
+    // Adds the ticks since `since` to ticks[phase]; returns now.
+    private static long Lap(long[] ticks, int phase, long since)
     {
         long now = Stopwatch.GetTimestamp();
-        _phaseTicks[phase] += now - since;
+        ticks[phase] += now - since;
         return now;
     }
 
@@ -313,7 +314,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         long tick = Stopwatch.GetTimestamp();
         for (int row = first; row < first + rows; row++)
         {
-            Span<float> eligible = _eligible.AsSpan(row * _stride, width);
+            Span<float> eligible = _eligible.AsSpan(row * width, width);
             if (Settings.ActivityUnits == ActivityUnits.Live)
             {
                 // Live: the centre's output and both ±σ outputs are non-zero (computed with the layer's own element step).
@@ -354,7 +355,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
                 Span<float> signs = scratch.Signs.AsSpan(j * width, width);
                 FillSigns(seed, generation, layer, row, k, signs);
                 PerturbedPair.Build(
-                    _products[layer].AsSpan(row * width, width), bias, _eligible.AsSpan(row * _stride, width), signs, sigma, inner, outer,
+                    _products[layer].AsSpan(row * width, width), bias, _eligible.AsSpan(row * width, width), signs, sigma, inner, outer,
                     scratch.Members.AsSpan(2 * j * width, width), scratch.Members.AsSpan(((2 * j) + 1) * width, width), path);
             }
 
@@ -362,7 +363,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
 
             // The layers above, on the block's member rows while they are in cache: the layer definition θ's pass ran.
             float[] current = scratch.Members, spare = scratch.Spare;
-            int tileRows = RowScratch.TileRows(memberRows);
+            int tileRows = FollowingLayer.PaddedRows(memberRows);
             for (int l = layer + 1; l < layers; l++)
             {
                 (float lInner, float lOuter) = FusedExecutor.Thresholds(net, l);
@@ -494,7 +495,6 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         }
 
         _losses = new double[batch * 2 * pairs];
-        _stride = widest;
         _eligible = new float[batch * widest];
         int largestTranspose = Enumerable.Range(0, layers).Max(l => batch * net.Widths[l]);
         _transposed = new float[largestTranspose];
@@ -505,7 +505,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     }
 
     // Eight floats moved as one 32-byte value.
-    [System.Runtime.CompilerServices.InlineArray(8)]
+    [InlineArray(8)]
     private struct EightSigns
     {
         private float _element;
@@ -517,21 +517,14 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     {
         public float[] Signs { get; } = new float[pairs * widest];
 
-        public float[] Members { get; } = new float[TileRows(2 * pairs) * widest];
+        public float[] Members { get; } = new float[FollowingLayer.PaddedRows(2 * pairs) * widest];
 
-        public float[] Spare { get; } = new float[TileRows(2 * pairs) * widest];
+        public float[] Spare { get; } = new float[FollowingLayer.PaddedRows(2 * pairs) * widest];
 
         // Ticks spent building, in the layers above, scoring and reducing (a profile for the benchmarks).
         public long[] Ticks { get; } = new long[4];
 
-        public long Lap(int phase, long since)
-        {
-            long now = Stopwatch.GetTimestamp();
-            Ticks[phase] += now - since;
-            return now;
-        }
-
-        public static int TileRows(int rows) => (rows + 5) / 6 * 6;
+        public long Lap(int phase, long since) => ActivityEvolutionRun.Lap(Ticks, phase, since);
     }
 
     private readonly struct RowMembers(ActivityEvolutionRun run, int layer, int batch, float sigma, long generation) : IWorkItems
