@@ -30,6 +30,11 @@ public static class Program
             return ActivityTable.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "following")
+        {
+            return FollowingTable.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "peak")
         {
             foreach (string t in args.Length > 1 ? args[1].Split(',') : ["1", "2"])

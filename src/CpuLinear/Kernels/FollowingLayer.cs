@@ -201,7 +201,8 @@ public readonly ref struct FollowingLayer
         {
             const int Width = 16, Block = 12;
             int k = Depth, n = Outputs, end = first + count;
-            float* tile = stackalloc float[Block * Width];
+            float* raw = stackalloc float[(Block * Width) + 15];
+            float* tile = Gemm.AlignToLine(raw);
             for (int row = first; row < end; row += Block)
             {
                 int rows = Math.Min(Block, end - row);
@@ -237,33 +238,49 @@ public readonly ref struct FollowingLayer
             Pointers p = kernel.Layer;
             int panelWidth = Gemm.TileVectors * TLanes.Count, k = p.Depth, n = p.Outputs, end = kernel.First + kernel.Count;
             // The micro-kernels write whole panels; a narrower last panel goes through this tile, as in the GEMM.
-            float* tile = stackalloc float[Gemm.TileRows * Gemm.TileVectors * 16];
-            for (int column = 0, panel = 0; column < n; column += panelWidth, panel++)
+            // On a cache line, so the micro-kernel's whole-vector stores and the epilogue's loads do not straddle two.
+            float* raw = stackalloc float[(Gemm.TileRows * 2 * Gemm.TileVectors * 16) + 15];
+            float* tile = Gemm.AlignToLine(raw);
+            for (int column = 0, panel = 0; column < n;)
             {
-                int width = Math.Min(panelWidth, n - column);
+                // Two whole panels at once where the lanes have the registers for 24 accumulators (512-bit: 32 of them).
+                bool pair = TLanes.Count == 16 && column + (2 * panelWidth) <= n;
+                int tileWidth = pair ? 2 * panelWidth : panelWidth;
+                int width = Math.Min(tileWidth, n - column);
                 float* sliver = p.Packed + ((nint)panel * k * panelWidth);
                 for (int row = kernel.First; row < end; row += Gemm.TileRows)
                 {
                     int rows = Math.Min(Gemm.TileRows, end - row);
                     float* a = kernel.Source + ((nint)row * k);
-                    if (rows == Gemm.TileRows)
+                    if (rows == Gemm.TileRows && pair)
                     {
-                        Gemm.MicroKernel6<TLanes, TVector>(a, k, sliver, tile, panelWidth, k, resume: false);
+                        Gemm.MicroKernel6x4<TLanes, TVector>(a, k, sliver, sliver + ((nint)k * panelWidth), tile, tileWidth, k);
+                    }
+                    else if (rows == Gemm.TileRows)
+                    {
+                        Gemm.MicroKernel6<TLanes, TVector>(a, k, sliver, tile, tileWidth, k, resume: false);
                     }
                     else
                     {
                         for (int r = 0; r < rows; r++)
                         {
-                            Gemm.MicroKernel1<TLanes, TVector>(a + ((nint)r * k), sliver, tile + (r * panelWidth), k, resume: false);
+                            Gemm.MicroKernel1<TLanes, TVector>(a + ((nint)r * k), sliver, tile + (r * tileWidth), k, resume: false);
+                            if (pair)
+                            {
+                                Gemm.MicroKernel1<TLanes, TVector>(a + ((nint)r * k), sliver + ((nint)k * panelWidth), tile + (r * tileWidth) + panelWidth, k, resume: false);
+                            }
                         }
                     }
 
                     for (int r = 0; r < rows; r++)
                     {
                         // The bias add and dead zones of DeadZone.AddBias, in the micro-kernel's own lanes.
-                        DeadZone.Add<TLanes, TVector>(tile + (r * panelWidth), p.Bias + column, p.Destination + ((nint)(row + r) * n) + column, width, (p.InputThreshold, 0f, p.OutputThreshold));
+                        DeadZone.Add<TLanes, TVector>(tile + (r * tileWidth), p.Bias + column, p.Destination + ((nint)(row + r) * n) + column, width, (p.InputThreshold, 0f, p.OutputThreshold));
                     }
                 }
+
+                column += tileWidth;
+                panel += pair ? 2 : 1;
             }
         }
 

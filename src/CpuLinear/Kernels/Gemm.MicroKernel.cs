@@ -74,6 +74,72 @@ public static partial class Gemm
         TLanes.Store(acc50, c5); TLanes.Store(acc51, c5 + w);
     }
 
+    /// <summary>
+    /// Six rows x 4 vectors (two adjacent packed panels, <paramref name="b"/> and <paramref name="nextPanel"/>, read at
+    /// the same k): 24 accumulators, so each k step issues 24 fused multiply-adds for 4 loads and 6 broadcasts instead
+    /// of 12 for 2 and 6. The chains are <see cref="MicroKernel6{TLanes, TVector}"/>'s (from +0, k increasing).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    internal static unsafe void MicroKernel6x4<TLanes, TVector>(float* a, nint lda, float* b, float* nextPanel, float* c, nint ldc, int depth)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
+        int w = TLanes.Count;
+        TVector acc00 = TLanes.Zero, acc01 = TLanes.Zero, acc02 = TLanes.Zero, acc03 = TLanes.Zero, acc10 = TLanes.Zero, acc11 = TLanes.Zero, acc12 = TLanes.Zero, acc13 = TLanes.Zero, acc20 = TLanes.Zero, acc21 = TLanes.Zero, acc22 = TLanes.Zero, acc23 = TLanes.Zero;
+        TVector acc30 = TLanes.Zero, acc31 = TLanes.Zero, acc32 = TLanes.Zero, acc33 = TLanes.Zero, acc40 = TLanes.Zero, acc41 = TLanes.Zero, acc42 = TLanes.Zero, acc43 = TLanes.Zero, acc50 = TLanes.Zero, acc51 = TLanes.Zero, acc52 = TLanes.Zero, acc53 = TLanes.Zero;
+        float* a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        for (int p = 0; p < depth; p++)
+        {
+            TVector b0 = TLanes.Load(b), b1 = TLanes.Load(b + w), b2 = TLanes.Load(nextPanel), b3 = TLanes.Load(nextPanel + w);
+            b += 2 * w;
+            nextPanel += 2 * w;
+            TVector x0 = TLanes.Broadcast(a0[p]);
+            acc00 = TLanes.FusedMultiplyAdd(x0, b0, acc00);
+            acc01 = TLanes.FusedMultiplyAdd(x0, b1, acc01);
+            acc02 = TLanes.FusedMultiplyAdd(x0, b2, acc02);
+            acc03 = TLanes.FusedMultiplyAdd(x0, b3, acc03);
+            TVector x1 = TLanes.Broadcast(a1[p]);
+            acc10 = TLanes.FusedMultiplyAdd(x1, b0, acc10);
+            acc11 = TLanes.FusedMultiplyAdd(x1, b1, acc11);
+            acc12 = TLanes.FusedMultiplyAdd(x1, b2, acc12);
+            acc13 = TLanes.FusedMultiplyAdd(x1, b3, acc13);
+            TVector x2 = TLanes.Broadcast(a2[p]);
+            acc20 = TLanes.FusedMultiplyAdd(x2, b0, acc20);
+            acc21 = TLanes.FusedMultiplyAdd(x2, b1, acc21);
+            acc22 = TLanes.FusedMultiplyAdd(x2, b2, acc22);
+            acc23 = TLanes.FusedMultiplyAdd(x2, b3, acc23);
+            TVector x3 = TLanes.Broadcast(a3[p]);
+            acc30 = TLanes.FusedMultiplyAdd(x3, b0, acc30);
+            acc31 = TLanes.FusedMultiplyAdd(x3, b1, acc31);
+            acc32 = TLanes.FusedMultiplyAdd(x3, b2, acc32);
+            acc33 = TLanes.FusedMultiplyAdd(x3, b3, acc33);
+            TVector x4 = TLanes.Broadcast(a4[p]);
+            acc40 = TLanes.FusedMultiplyAdd(x4, b0, acc40);
+            acc41 = TLanes.FusedMultiplyAdd(x4, b1, acc41);
+            acc42 = TLanes.FusedMultiplyAdd(x4, b2, acc42);
+            acc43 = TLanes.FusedMultiplyAdd(x4, b3, acc43);
+            TVector x5 = TLanes.Broadcast(a5[p]);
+            acc50 = TLanes.FusedMultiplyAdd(x5, b0, acc50);
+            acc51 = TLanes.FusedMultiplyAdd(x5, b1, acc51);
+            acc52 = TLanes.FusedMultiplyAdd(x5, b2, acc52);
+            acc53 = TLanes.FusedMultiplyAdd(x5, b3, acc53);
+        }
+
+        float* c0 = c + (0 * ldc);
+        TLanes.Store(acc00, c0 + (0 * w)); TLanes.Store(acc01, c0 + (1 * w)); TLanes.Store(acc02, c0 + (2 * w)); TLanes.Store(acc03, c0 + (3 * w));
+        float* c1 = c + (1 * ldc);
+        TLanes.Store(acc10, c1 + (0 * w)); TLanes.Store(acc11, c1 + (1 * w)); TLanes.Store(acc12, c1 + (2 * w)); TLanes.Store(acc13, c1 + (3 * w));
+        float* c2 = c + (2 * ldc);
+        TLanes.Store(acc20, c2 + (0 * w)); TLanes.Store(acc21, c2 + (1 * w)); TLanes.Store(acc22, c2 + (2 * w)); TLanes.Store(acc23, c2 + (3 * w));
+        float* c3 = c + (3 * ldc);
+        TLanes.Store(acc30, c3 + (0 * w)); TLanes.Store(acc31, c3 + (1 * w)); TLanes.Store(acc32, c3 + (2 * w)); TLanes.Store(acc33, c3 + (3 * w));
+        float* c4 = c + (4 * ldc);
+        TLanes.Store(acc40, c4 + (0 * w)); TLanes.Store(acc41, c4 + (1 * w)); TLanes.Store(acc42, c4 + (2 * w)); TLanes.Store(acc43, c4 + (3 * w));
+        float* c5 = c + (5 * ldc);
+        TLanes.Store(acc50, c5 + (0 * w)); TLanes.Store(acc51, c5 + (1 * w)); TLanes.Store(acc52, c5 + (2 * w)); TLanes.Store(acc53, c5 + (3 * w));
+    }
+
     /// <summary>One row x 2 vectors: the same chains as <see cref="MicroKernel6{TLanes, TVector}"/>, for leftover rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void MicroKernel1<TLanes, TVector>(float* a, float* b, float* c, int depth, bool resume)

@@ -172,6 +172,9 @@ public static partial class Gemm
         return path;
     }
 
+    /// <summary>The first 64-byte boundary at or after <paramref name="pointer"/> (a stack buffer 15 floats longer than it needs).</summary>
+    internal static unsafe float* AlignToLine(float* pointer) => (float*)(((nint)pointer + 63) & ~(nint)63);
+
     /// <summary>Columns of one packed B panel on <paramref name="path"/>.</summary>
     internal static int PanelWidth(KernelPath path) => TileVectors * LaneDispatch.LaneCount(path);
 

@@ -4,23 +4,26 @@ using CpuLinear.Simd;
 namespace CpuLinear.Kernels;
 
 /// <summary>
-/// One antithetic pair of perturbed rows of a dead-zone layer, in one pass: with <c>s = δ·e</c> (random signs times
-/// an eligibility mask),
-/// <c>plus = D_out(D_in(p + s·σ) + b)</c> and <c>minus = D_out(D_in(p + s·(−σ)) + b)</c>.
+/// One antithetic pair of perturbed rows of a dead-zone layer, in one pass: with <c>s = δ·e</c> (random signs, one bit
+/// each, times an eligibility mask),
+/// <c>plus = D_out(D_in(p + s·σ) + b)</c> and <c>minus = D_out(D_in(p + s·(−σ)) + b)</c>; and the pair's share of a row's
+/// estimate, <c>estimate += c·s</c>.
 /// </summary>
 /// <remarks>
 /// Every step is one IEEE operation on one element (no contraction into fused multiply-adds), so every kernel path
-/// gives the bits of the written-out sequence: <c>s = δ·e</c>; <c>d = s·σ</c>; <c>p + d</c> and <c>p − d</c>
-/// (<c>p + s·(−σ)</c> is that difference exactly: negating σ negates the product, and a subtraction is the addition of
-/// the negation); then the layer's bias add of <see cref="DeadZone.AddBias"/>.
+/// gives the bits of the written-out sequence: <c>s = δ·e</c> (with δ = ±1 and e = 0 or 1 that is e with its sign
+/// flipped where δ's bit is set, exactly, −0 included); <c>d = s·σ</c>; <c>p + d</c> and <c>p − d</c> (<c>p + s·(−σ)</c>
+/// is that difference exactly: negating σ negates the product, and a subtraction is the addition of the negation); then
+/// the layer's bias add of <see cref="DeadZone.AddBias"/> (whose dead zone on the bias, at threshold 0, leaves every
+/// value as it is). The signs stay bits: δ of unit i is bit <c>i mod 32</c> of word <c>i / 32</c>, set for −1.
 /// </remarks>
 internal static class PerturbedPair
 {
-    /// <summary>Builds one pair's rows and overwrites <paramref name="signs"/> with <c>δ·e</c>.</summary>
+    /// <summary>Builds one pair's rows.</summary>
     /// <param name="product">p: the row's product h·W (the centre).</param>
     /// <param name="bias">The layer's bias, already flushed once (as <see cref="DeadZone.AddBias"/> takes it).</param>
     /// <param name="eligible">e: 1 where a unit may be perturbed, 0 where it keeps its product.</param>
-    /// <param name="signs">δ (±1) in, δ·e out.</param>
+    /// <param name="signs">δ as bits (set: −1), at least ⌈n/32⌉ words.</param>
     /// <param name="sigma">σ.</param>
     /// <param name="inner">The dead zone on the product (D_in).</param>
     /// <param name="outer">The dead zone on the sum (D_out).</param>
@@ -29,65 +32,124 @@ internal static class PerturbedPair
     /// <param name="path">The kernel path (all give the same bits).</param>
     [SkipLocalsInit]
     public static unsafe void Build(
-        ReadOnlySpan<float> product, ReadOnlySpan<float> bias, ReadOnlySpan<float> eligible, Span<float> signs, float sigma,
+        ReadOnlySpan<float> product, ReadOnlySpan<float> bias, ReadOnlySpan<float> eligible, ReadOnlySpan<uint> signs, float sigma,
         float inner, float outer, Span<float> plus, Span<float> minus, KernelPath path)
     {
         int n = product.Length;
-        if (bias.Length < n || eligible.Length < n || signs.Length < n || plus.Length < n || minus.Length < n)
+        if (bias.Length < n || eligible.Length < n || signs.Length < Words(n) || plus.Length < n || minus.Length < n)
         {
-            throw new ArgumentException($"A pair of {n} units needs {n} values in every operand (bias {bias.Length}, eligible {eligible.Length}, signs {signs.Length}, rows {plus.Length} and {minus.Length}).");
+            throw new ArgumentException(
+                $"A pair of {n} units needs {n} values in every operand and {Words(n)} sign words (bias {bias.Length}, eligible {eligible.Length}, signs {signs.Length}, rows {plus.Length} and {minus.Length}).");
         }
 
         fixed (float* pp = product)
         fixed (float* pb = bias)
         fixed (float* pe = eligible)
-        fixed (float* ps = signs)
+        fixed (uint* ps = signs)
         fixed (float* pu = plus)
         fixed (float* pm = minus)
         {
-            var kernel = new Kernel(pp, pb, pe, ps, pu, pm, n, sigma, inner, outer);
+            var kernel = new BuildKernel(pp, pb, pe, ps, pu, pm, n, sigma, inner, outer);
             LaneDispatch.Run(path, ref kernel);
         }
     }
 
-    private static unsafe void Run<TLanes, TVector>(in Kernel k)
-        where TLanes : IFloatLanes<TVector>
-        where TVector : unmanaged
+    /// <summary><c>estimate[i] += c·s[i]</c> with <c>s = δ·e</c> from the same bits and mask (the product is exactly ±c or ±0).</summary>
+    /// <param name="signs">δ as bits, as for <see cref="Build"/>.</param>
+    /// <param name="eligible">e.</param>
+    /// <param name="c">The pair's coefficient.</param>
+    /// <param name="estimate">The row's estimate, updated in place.</param>
+    /// <param name="path">The kernel path (all give the same bits).</param>
+    public static unsafe void Accumulate(ReadOnlySpan<uint> signs, ReadOnlySpan<float> eligible, float c, Span<float> estimate, KernelPath path)
     {
-        TVector up = TLanes.Broadcast(k.Sigma), down = TLanes.Broadcast(-k.Sigma);
-        TVector tIn = TLanes.Broadcast(k.Inner), tOut = TLanes.Broadcast(k.Outer), tBias = TLanes.Zero;
-        int i = 0;
-        for (; i <= k.Length - TLanes.Count; i += TLanes.Count)
+        int n = estimate.Length;
+        if (eligible.Length < n || signs.Length < Words(n))
         {
-            TVector s = TLanes.Multiply(TLanes.Load(k.Signs + i), TLanes.Load(k.Eligible + i));
-            TLanes.Store(s, k.Signs + i);
-            TVector p = TLanes.Load(k.Product + i);
-            TVector b = TLanes.DeadZone(TLanes.Load(k.Bias + i), tBias);
-            TVector x = TLanes.Add(p, TLanes.Multiply(s, up));
-            TLanes.Store(TLanes.DeadZone(TLanes.Add(TLanes.DeadZone(x, tIn), b), tOut), k.Plus + i);
-            x = TLanes.Add(p, TLanes.Multiply(s, down));
-            TLanes.Store(TLanes.DeadZone(TLanes.Add(TLanes.DeadZone(x, tIn), b), tOut), k.Minus + i);
+            throw new ArgumentException($"An estimate of {n} units needs {n} eligibility values and {Words(n)} sign words; got {eligible.Length} and {signs.Length}.");
         }
 
-        for (; i < k.Length; i++)
+        fixed (uint* ps = signs)
+        fixed (float* pe = eligible)
+        fixed (float* pd = estimate)
         {
-            float s = k.Signs[i] * k.Eligible[i];
-            k.Signs[i] = s;
-            float b = ScalarLanes.DeadZone(k.Bias[i], 0f);
-            k.Plus[i] = ScalarLanes.DeadZone(ScalarLanes.DeadZone(k.Product[i] + (s * k.Sigma), k.Inner) + b, k.Outer);
-            k.Minus[i] = ScalarLanes.DeadZone(ScalarLanes.DeadZone(k.Product[i] + (s * -k.Sigma), k.Inner) + b, k.Outer);
+            var kernel = new AccumulateKernel(ps, pe, pd, n, c);
+            LaneDispatch.Run(path, ref kernel);
         }
     }
 
-    private readonly unsafe struct Kernel(float* product, float* bias, float* eligible, float* signs, float* plus, float* minus, int length, float sigma, float inner, float outer)
-        : ILaneKernel<Kernel>
+    /// <summary>Sign words for <paramref name="units"/> units.</summary>
+    public static int Words(int units) => (units + 31) / 32;
+
+    // The sign bits of lanes i, i+1, …: the lane count divides 32, so a vector's bits never straddle two words.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe uint BitsAt(uint* signs, int i) => signs[i >> 5] >> (i & 31);
+
+    private static unsafe void Build<TLanes, TVector>(in BuildKernel k)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
     {
-        public readonly float* Product = product, Bias = bias, Eligible = eligible, Signs = signs, Plus = plus, Minus = minus;
+        TVector up = TLanes.Broadcast(k.Sigma), tIn = TLanes.Broadcast(k.Inner), tOut = TLanes.Broadcast(k.Outer);
+        float* product = k.Product, bias = k.Bias, eligible = k.Eligible, plus = k.Plus, minus = k.Minus;
+        uint* signs = k.Signs;
+        int i = 0, n = k.Length;
+        for (; i <= n - TLanes.Count; i += TLanes.Count)
+        {
+            TVector d = TLanes.Multiply(TLanes.FlipSigns(TLanes.Load(eligible + i), BitsAt(signs, i)), up);
+            TVector p = TLanes.Load(product + i), b = TLanes.Load(bias + i);
+            TLanes.Store(TLanes.DeadZone(TLanes.Add(TLanes.DeadZone(TLanes.Add(p, d), tIn), b), tOut), plus + i);
+            TLanes.Store(TLanes.DeadZone(TLanes.Add(TLanes.DeadZone(TLanes.Subtract(p, d), tIn), b), tOut), minus + i);
+        }
+
+        for (; i < n; i++)
+        {
+            float d = ScalarLanes.FlipSigns(eligible[i], BitsAt(signs, i)) * k.Sigma;
+            plus[i] = ScalarLanes.DeadZone(ScalarLanes.DeadZone(product[i] + d, k.Inner) + bias[i], k.Outer);
+            minus[i] = ScalarLanes.DeadZone(ScalarLanes.DeadZone(product[i] - d, k.Inner) + bias[i], k.Outer);
+        }
+    }
+
+    private static unsafe void Accumulate<TLanes, TVector>(in AccumulateKernel k)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
+        TVector c = TLanes.Broadcast(k.Coefficient);
+        float* eligible = k.Eligible, estimate = k.Estimate;
+        uint* signs = k.Signs;
+        int i = 0, n = k.Length;
+        for (; i <= n - TLanes.Count; i += TLanes.Count)
+        {
+            TVector s = TLanes.FlipSigns(TLanes.Load(eligible + i), BitsAt(signs, i));
+            TLanes.Store(TLanes.Add(TLanes.Multiply(s, c), TLanes.Load(estimate + i)), estimate + i);
+        }
+
+        for (; i < n; i++)
+        {
+            estimate[i] = (ScalarLanes.FlipSigns(eligible[i], BitsAt(signs, i)) * k.Coefficient) + estimate[i];
+        }
+    }
+
+    private readonly unsafe struct BuildKernel(float* product, float* bias, float* eligible, uint* signs, float* plus, float* minus, int length, float sigma, float inner, float outer)
+        : ILaneKernel<BuildKernel>
+    {
+        public readonly float* Product = product, Bias = bias, Eligible = eligible, Plus = plus, Minus = minus;
+        public readonly uint* Signs = signs;
         public readonly int Length = length;
         public readonly float Sigma = sigma, Inner = inner, Outer = outer;
 
-        public static void Run<TLanes, TVector>(ref Kernel kernel)
+        public static void Run<TLanes, TVector>(ref BuildKernel kernel)
             where TLanes : struct, IFloatLanes<TVector>
-            where TVector : unmanaged => PerturbedPair.Run<TLanes, TVector>(kernel);
+            where TVector : unmanaged => Build<TLanes, TVector>(kernel);
+    }
+
+    private readonly unsafe struct AccumulateKernel(uint* signs, float* eligible, float* estimate, int length, float coefficient) : ILaneKernel<AccumulateKernel>
+    {
+        public readonly uint* Signs = signs;
+        public readonly float* Eligible = eligible, Estimate = estimate;
+        public readonly int Length = length;
+        public readonly float Coefficient = coefficient;
+
+        public static void Run<TLanes, TVector>(ref AccumulateKernel kernel)
+            where TLanes : struct, IFloatLanes<TVector>
+            where TVector : unmanaged => Accumulate<TLanes, TVector>(kernel);
     }
 }

@@ -28,6 +28,14 @@ internal unsafe interface IFloatLanes<TVector>
 
     static abstract TVector Multiply(TVector a, TVector b);
 
+    static abstract TVector Subtract(TVector a, TVector b);
+
+    /// <summary>
+    /// <paramref name="value"/> with the sign bit of lane j flipped where bit j of <paramref name="bits"/> is set (bits
+    /// past the lane count are ignored): a multiplication by ±1 from one random bit per lane, exactly.
+    /// </summary>
+    static abstract TVector FlipSigns(TVector value, uint bits);
+
     /// <summary>
     /// Lanes whose magnitude is below <paramref name="threshold"/> become +0 or −0 (sign kept, as hardware flush does);
     /// NaN and infinities pass through, since a NaN compares false.

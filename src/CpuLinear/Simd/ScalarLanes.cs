@@ -29,6 +29,13 @@ internal readonly unsafe struct ScalarLanes : IFloatLanes<float>
     public static float Multiply(float a, float b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Subtract(float a, float b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float FlipSigns(float value, uint bits) =>
+        BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) ^ ((bits & 1u) << 31));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float DeadZone(float value, float threshold) =>
         MathF.Abs(value) < threshold ? BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) & 0x8000_0000u) : value;
 }

@@ -35,6 +35,17 @@ internal readonly unsafe struct Vector512Lanes : IFloatLanes<Vec>
     public static Vec Multiply(Vec a, Vec b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec Subtract(Vec a, Vec b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec FlipSigns(Vec value, uint bits)
+    {
+        var lane = VecOps.Create(1u, 2u, 4u, 8u, 16u, 32u, 64u, 128u, 256u, 512u, 1024u, 2048u, 4096u, 8192u, 16384u, 32768u);
+        var set = VecOps.Equals(VecOps.Create(bits) & lane, lane);
+        return value ^ (set.AsSingle() & VecOps.Create(-0f));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec DeadZone(Vec value, Vec threshold) =>
         VecOps.ConditionalSelect(VecOps.LessThan(VecOps.Abs(value), threshold), value & VecOps.Create(-0f), value);
 }

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
@@ -61,11 +59,14 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     private readonly Minibatch _batch = new();
     private readonly double[] _fitness;
     private readonly float[] _gradient;
-    private readonly float[][] _products, _outputs, _estimates, _flushedBias;
-    private readonly float[][] _packed;
+    private readonly float[][] _outputs, _flushedBias;
+
+    // Rows the members' kernels load and store whole vectors of start on cache lines (AlignedFloats).
+    private readonly AlignedFloats[] _products, _estimates, _packed;
     private readonly KernelPath[] _packedPath;
     private readonly ConcurrentBag<RowScratch> _scratch = [];
-    private float[] _transposed = [], _ones = [], _inputs = [], _eligible = [];
+    private float[] _transposed = [], _ones = [], _inputs = [];
+    private AlignedFloats _eligible = AlignedFloats.Empty;
     private double[] _losses = [];
     private int _capacity;
 
@@ -96,18 +97,19 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         int layers = parameters.Architecture.LayerCount;
         _fitness = new double[2 * settings.ActivityPairs * layers];
         _gradient = new float[parameters.Values.Length];
-        _products = new float[layers][];
+        _products = new AlignedFloats[layers];
         _outputs = new float[layers][];
-        _estimates = new float[layers][];
+        _estimates = new AlignedFloats[layers];
         _flushedBias = new float[layers][];
-        _packed = new float[layers][];
+        _packed = new AlignedFloats[layers];
         _packedPath = new KernelPath[layers];
         for (int l = 0; l < layers; l++)
         {
             int fanOut = parameters.Architecture.Widths[l + 1];
             _packedPath[l] = FollowingLayer.PathFor(_engine.ResolvedPath, fanOut);
-            _packed[l] = l == 0 ? [] : new float[FollowingLayer.PackedLength(parameters.Architecture.Widths[l], fanOut, _packedPath[l])];
-            _products[l] = _outputs[l] = _estimates[l] = [];
+            _packed[l] = l == 0 ? AlignedFloats.Empty : new AlignedFloats(FollowingLayer.PackedLength(parameters.Architecture.Widths[l], fanOut, _packedPath[l]));
+            _products[l] = _estimates[l] = AlignedFloats.Empty;
+            _outputs[l] = [];
             _flushedBias[l] = new float[parameters.Architecture.Widths[l + 1]];
         }
     }
@@ -228,7 +230,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         {
             int width = net.Widths[l + 1];
             var output = new Span2D<float>(_outputs[l], 0, batch, width, 0);
-            FusedExecutor.Layer(Parameters, l, source, output, _flushedBias[l], new Span2D<float>(_products[l], 0, batch, width, 0), _engine);
+            FusedExecutor.Layer(Parameters, l, source, output, _flushedBias[l], new Span2D<float>(_products[l].Array, _products[l].Offset, batch, width, 0), _engine);
             source = output;
         }
 
@@ -239,7 +241,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         for (int l = 1; l < net.LayerCount; l++)
         {
             var weights = new ReadOnlySpan2D<float>(Parameters.Values, net.WeightOffset(l), net.Widths[l], net.Widths[l + 1], 0);
-            FollowingLayer.Pack(weights, [], [], 0, _packedPath[l], _packed[l]);
+            FollowingLayer.Pack(weights, [], [], 0, _packedPath[l], _packed[l].Span);
         }
 
         tick = Lap(_phaseTicks, 0, tick);
@@ -283,7 +285,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     private void EstimateLayer(int layer, int batch, float sigma, long generation)
     {
         int pairs = Settings.ActivityPairs, width = Parameters.Architecture.Widths[layer + 1];
-        Array.Clear(_estimates[layer], 0, batch * width);
+        _estimates[layer].AsSpan(0, batch * width).Clear();
         int rowsPerGroup = RowsPerGroup(pairs);
         EngineParallel.For((batch + rowsPerGroup - 1) / rowsPerGroup, _engine.ResolvedThreads, new RowMembers(this, layer, batch, sigma, generation));
 
@@ -343,17 +345,24 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
 
         ulong seed = Settings.EffectiveNoiseSeed;
         double scale = 1.0 / (2.0 * sigma * pairs * _batch.Rows);
-        int total = rows * pairs, blocks = (total + PairsPerBlock - 1) / PairsPerBlock, perBlock = (total + blocks - 1) / blocks;
+        int words = SignWords(width), total = rows * pairs, blocks = (total + PairsPerBlock - 1) / PairsPerBlock, perBlock = (total + blocks - 1) / blocks;
+        int streamRow = -1;
+        ulong stream = 0;
         for (int start = 0; start < total; start += perBlock)
         {
             int count = Math.Min(perBlock, total - start), memberRows = 2 * count;
             for (int j = 0; j < count; j++)
             {
                 // The pair's steps σ·δ·e (δ = ±1, e = 0 or 1) are exact, so each member's product is one float add away
-                // from θ's; kept as δ·e for the reduction, whose c·δ·e is exact too.
+                // from θ's; δ stays bits, read again by the reduction, whose c·δ·e is exact too.
                 int row = first + ((start + j) / pairs), k = (start + j) % pairs;
-                Span<float> signs = scratch.Signs.AsSpan(j * width, width);
-                FillSigns(seed, generation, layer, row, k, signs);
+                if (row != streamRow)
+                {
+                    (streamRow, stream) = (row, SignStream(generation, layer, row));
+                }
+
+                Span<uint> signs = scratch.Signs.AsSpan(j * words, words);
+                FillSignBits(seed, stream, k, width, signs);
                 PerturbedPair.Build(
                     _products[layer].AsSpan(row * width, width), bias, _eligible.AsSpan(row * width, width), signs, sigma, inner, outer,
                     scratch.Members.AsSpan(2 * j * width, width), scratch.Members.AsSpan(((2 * j) + 1) * width, width), path);
@@ -362,13 +371,13 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             tick = scratch.Lap(0, tick);
 
             // The layers above, on the block's member rows while they are in cache: the layer definition θ's pass ran.
-            float[] current = scratch.Members, spare = scratch.Spare;
+            AlignedFloats current = scratch.Members, spare = scratch.Spare;
             int tileRows = FollowingLayer.PaddedRows(memberRows);
             for (int l = layer + 1; l < layers; l++)
             {
                 (float lInner, float lOuter) = FusedExecutor.Thresholds(net, l);
-                new FollowingLayer(_packed[l], net.Widths[l], net.Widths[l + 1], _packedPath[l], _flushedBias[l], lInner, lOuter, spare.AsSpan(0, tileRows * net.Widths[l + 1]), path)
-                    .Apply(current, memberRows, padToTile: true);
+                new FollowingLayer(_packed[l].Span, net.Widths[l], net.Widths[l + 1], _packedPath[l], _flushedBias[l], lInner, lOuter, spare.AsSpan(0, tileRows * net.Widths[l + 1]), path)
+                    .Apply(current.Span, memberRows, padToTile: true);
                 (current, spare) = (spare, current);
             }
 
@@ -376,7 +385,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             for (int m = 0; m < memberRows; m++)
             {
                 int row = first + ((start + (m / 2)) / pairs);
-                var logits = new ReadOnlySpan2D<float>(current, m * classes, 1, classes, 0);
+                var logits = new ReadOnlySpan2D<float>(current.Array, current.Offset + (m * classes), 1, classes, 0);
                 _losses[(2 * first * pairs) + (2 * start) + m] = SoftmaxCrossEntropy.Evaluate(logits, _batch.Labels.Slice(row, 1), Span2D<float>.Empty, 0f, out _);
             }
 
@@ -386,68 +395,59 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
                 // estimate += c·(δ·e): the product is exactly ±c or 0, so this equals a fused multiply-add bit for bit.
                 int row = first + ((start + j) / pairs), member = (2 * first * pairs) + (2 * (start + j));
                 float c = (float)((_losses[member] - _losses[member + 1]) * scale);
-                Span<float> estimate = _estimates[layer].AsSpan(row * width, width);
-                TensorPrimitives.MultiplyAdd(scratch.Signs.AsSpan(j * width, width), c, estimate, estimate);
+                PerturbedPair.Accumulate(scratch.Signs.AsSpan(j * words, words), _eligible.AsSpan(row * width, width), c, _estimates[layer].AsSpan(row * width, width), path);
             }
 
             tick = scratch.Lap(3, tick);
         }
     }
 
-    /// <summary>The signs δ of pair <paramref name="pair"/> of batch row <paramref name="row"/> in layer <paramref name="layer"/>, generation <paramref name="generation"/>: ±1 from one Philox bit each.</summary>
+    /// <summary>The signs δ of pair <paramref name="pair"/> of batch row <paramref name="row"/> in layer <paramref name="layer"/>, generation <paramref name="generation"/>: ±1 from one Philox bit each (<see cref="FillSignBits"/>).</summary>
     internal static void FillSigns(ulong seed, long generation, int layer, int row, int pair, Span<float> signs)
     {
-        int width = signs.Length;
-        ulong stream = CounterRandom.StreamOf((ulong)generation, SignTag | (uint)layer, (ulong)row);
-        int blocksPerPair = (width + 127) / 128;
+        uint[] words = new uint[SignWords(signs.Length)];
+        FillSignBits(seed, SignStream(generation, layer, row), pair, signs.Length, words);
+        for (int i = 0; i < signs.Length; i++)
+        {
+            signs[i] = ((words[i / 32] >> (i % 32)) & 1u) == 1u ? -1f : 1f;
+        }
+    }
+
+    /// <summary>The Philox stream of one (generation, layer, batch row): every pair of the row draws from it.</summary>
+    internal static ulong SignStream(long generation, int layer, int row) => CounterRandom.StreamOf((ulong)generation, SignTag | (uint)layer, (ulong)row);
+
+    /// <summary>
+    /// The signs of one pair of <paramref name="width"/> units as bits (set: −1): unit i is bit <c>i mod 32</c> of word
+    /// <c>i / 32</c>; words 4b … 4b+3 are the four words of Philox block <c>pair·⌈width/128⌉ + b</c> of the row's
+    /// <paramref name="stream"/>.
+    /// </summary>
+    internal static void FillSignBits(ulong seed, ulong stream, int pair, int width, Span<uint> words)
+    {
+        int blocksPerPair = (width + 127) / 128, count = SignWords(width);
         for (int b = 0; b < blocksPerPair; b++)
         {
             var (x0, x1, x2, x3) = Philox4x32.Block(seed, stream, ((ulong)pair * (ulong)blocksPerPair) + (ulong)b);
-            int start = b * 128;
-            WriteSigns(x0, signs, start);
-            WriteSigns(x1, signs, start + 32);
-            WriteSigns(x2, signs, start + 64);
-            WriteSigns(x3, signs, start + 96);
-        }
-    }
-
-    private static void WriteSigns(uint word, Span<float> signs, int start)
-    {
-        // Bit j set: −1 (1.0f with its sign bit set), clear: +1; a whole word is four copies of eight-sign rows.
-        if (signs.Length - start >= 32)
-        {
-            ref float destination = ref signs[start];
-            for (int q = 0; q < 4; q++)
+            int w = 4 * b;
+            words[w] = x0;
+            if (w + 1 < count)
             {
-                ref float source = ref SignRows[(int)((word >> (8 * q)) & 0xFFu) * 8];
-                Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref destination, 8 * q)), Unsafe.ReadUnaligned<EightSigns>(ref Unsafe.As<float, byte>(ref source)));
+                words[w + 1] = x1;
             }
 
-            return;
-        }
-
-        for (int i = start; i < signs.Length; i++)
-        {
-            signs[i] = BitConverter.UInt32BitsToSingle(0x3F80_0000u | (((word >> (i - start)) & 1u) << 31));
-        }
-    }
-
-    // Row b holds the eight signs of byte b: element j is −1 where bit j is set, +1 where it is clear.
-    private static readonly float[] SignRows = BuildSignRows();
-
-    private static float[] BuildSignRows()
-    {
-        var rows = new float[256 * 8];
-        for (int b = 0; b < 256; b++)
-        {
-            for (int j = 0; j < 8; j++)
+            if (w + 2 < count)
             {
-                rows[(b * 8) + j] = ((b >> j) & 1) == 0 ? 1f : -1f;
+                words[w + 2] = x2;
+            }
+
+            if (w + 3 < count)
+            {
+                words[w + 3] = x3;
             }
         }
-
-        return rows;
     }
+
+    // Sign words of a pair of `width` units: one bit per unit.
+    private static int SignWords(int width) => PerturbedPair.Words(width);
 
     // ∂W = inputᵀ·ĝ per layer, b₀ from ĝ₀'s column sums, later biases where they pass their flush.
     private void AssembleGradient(int batch)
@@ -489,13 +489,13 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         for (int l = 0; l < layers; l++)
         {
             int width = net.Widths[l + 1];
-            _products[l] = new float[batch * width];
+            _products[l] = new AlignedFloats(batch * width);
             _outputs[l] = new float[batch * width];
-            _estimates[l] = new float[batch * width];
+            _estimates[l] = new AlignedFloats(batch * width);
         }
 
         _losses = new double[batch * 2 * pairs];
-        _eligible = new float[batch * widest];
+        _eligible = new AlignedFloats(batch * widest);
         int largestTranspose = Enumerable.Range(0, layers).Max(l => batch * net.Widths[l]);
         _transposed = new float[largestTranspose];
         _ones = new float[batch];
@@ -504,22 +504,15 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         _capacity = batch;
     }
 
-    // Eight floats moved as one 32-byte value.
-    [InlineArray(8)]
-    private struct EightSigns
-    {
-        private float _element;
-    }
-
-    // One thread's buffers for a block of a row's pairs: the signs, and the member rows through the layers above (padded
+    // One thread's buffers for a block of a row's pairs: the sign bits, and the member rows through the layers above (padded
     // to whole six-row tiles).
     private sealed class RowScratch(int pairs, int widest)
     {
-        public float[] Signs { get; } = new float[pairs * widest];
+        public uint[] Signs { get; } = new uint[pairs * SignWords(widest)];
 
-        public float[] Members { get; } = new float[FollowingLayer.PaddedRows(2 * pairs) * widest];
+        public AlignedFloats Members { get; } = new(FollowingLayer.PaddedRows(2 * pairs) * widest);
 
-        public float[] Spare { get; } = new float[FollowingLayer.PaddedRows(2 * pairs) * widest];
+        public AlignedFloats Spare { get; } = new(FollowingLayer.PaddedRows(2 * pairs) * widest);
 
         // Ticks spent building, in the layers above, scoring and reducing (a profile for the benchmarks).
         public long[] Ticks { get; } = new long[4];

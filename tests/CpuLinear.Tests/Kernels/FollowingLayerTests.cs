@@ -29,13 +29,14 @@ public sealed class FollowingLayerTests
 
     [Theory]
     [MemberData(nameof(AllPaths))]
-    public void Apply_on_its_own_has_the_gemms_bits_and_so_do_narrow_panels_on_one_512_bit_vector_per_row(KernelPath path)
+    public void Apply_on_its_own_has_the_gemms_bits_and_so_do_narrow_panels_on_one_512_bit_vector_per_row_and_panel_pairs(KernelPath path)
     {
         // 71 rows: five twelve-row blocks and eleven leftovers for the one-vector kernel, eleven six-row tiles and five
         // rows for the others; padded, 72 rows are computed and the 72nd is scratch. 10 and 16 outputs fit one 16-column
-        // panel; depth 300 is deeper than the GEMM's depth blocks.
+        // panel; depth 300 is deeper than the GEMM's depth blocks. On 512-bit lanes 100 outputs run one two-panel
+        // (24-accumulator) tile, one single panel and a partial one; 160 outputs two two-panel tiles and a single panel.
         const int height = 71;
-        foreach ((int outputs, int depth) in new[] { (10, 37), (16, 300), (3, 37), (37, 300), (10, 300) })
+        foreach ((int outputs, int depth) in new[] { (10, 37), (16, 300), (3, 37), (37, 300), (10, 300), (100, 300), (160, 37) })
         {
             var random = new Random(outputs + depth);
             float[] Many(int count) => [.. Enumerable.Range(0, count).Select(_ => random.Next(5) == 0 ? 0f : (float)((random.NextDouble() * 2) - 1))];
