@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace CpuLinear.Optimization;
 
 /// <summary>
@@ -71,11 +74,40 @@ public sealed class AdamOptimizer
         float beta1 = Settings.Beta1, beta2 = Settings.Beta2;
         (float stepSize, float scaledEpsilon) = StepScalars(Settings, Step, learningRate);
         float[] m = FirstMoment, v = SecondMoment;
-        for (int i = 0; i < parameters.Length; i++)
+        float keep1 = 1 - beta1, keep2 = 1 - beta2;
+
+        // Element-wise IEEE operations in one fixed order (no fused multiply-adds), so the vector lanes and the scalar
+        // tail give the same bits.
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var b1 = new Vector<float>(beta1);
+            var b2 = new Vector<float>(beta2);
+            var k1 = new Vector<float>(keep1);
+            var k2 = new Vector<float>(keep2);
+            var step = new Vector<float>(stepSize);
+            var epsilon = new Vector<float>(scaledEpsilon);
+            Span<Vector<float>> mv = MemoryMarshal.Cast<float, Vector<float>>(m.AsSpan()), vv = MemoryMarshal.Cast<float, Vector<float>>(v.AsSpan());
+            Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(parameters);
+            ReadOnlySpan<Vector<float>> gv = MemoryMarshal.Cast<float, Vector<float>>(gradient);
+            for (int j = 0; j < gv.Length; j++)
+            {
+                Vector<float> g = gv[j];
+                Vector<float> first = (b1 * mv[j]) + (k1 * g);
+                Vector<float> second = (b2 * vv[j]) + (k2 * g * g);
+                mv[j] = first;
+                vv[j] = second;
+                pv[j] -= step * first / (Vector.SquareRoot(second) + epsilon);
+            }
+
+            i = gv.Length * Vector<float>.Count;
+        }
+
+        for (; i < parameters.Length; i++)
         {
             float g = gradient[i];
-            m[i] = (beta1 * m[i]) + ((1 - beta1) * g);
-            v[i] = (beta2 * v[i]) + ((1 - beta2) * g * g);
+            m[i] = (beta1 * m[i]) + (keep1 * g);
+            v[i] = (beta2 * v[i]) + (keep2 * g * g);
             parameters[i] -= stepSize * m[i] / (MathF.Sqrt(v[i]) + scaledEpsilon);
         }
     }

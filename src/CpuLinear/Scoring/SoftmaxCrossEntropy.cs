@@ -18,6 +18,40 @@ public static class SoftmaxCrossEntropy
         Evaluate(logits, labels, gradient, gradientScale, 1f, out correct);
 
     /// <summary>
+    /// One row's <c>−log softmax(o)[label]</c>, without hits or gradient: the bits <see cref="Evaluate(ReadOnlySpan2D{float}, ReadOnlySpan{byte}, Span2D{float}, float, out int)"/>
+    /// gives for that row alone. The maximum's own exponential, exp(+0), is the exact 1 it always is and is not called for.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The label is not one of the row's classes.</exception>
+    public static double RowLoss(ReadOnlySpan<float> logits, int label)
+    {
+        if ((uint)label >= (uint)logits.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(label), label, $"The row has {logits.Length} classes.");
+        }
+
+        int best = 0;
+        float max = logits[0];
+        for (int c = 1; c < logits.Length; c++)
+        {
+            if (logits[c] > max)
+            {
+                max = logits[c];
+                best = c;
+            }
+        }
+
+        // Only a finite maximum subtracts from itself to +0; infinity and NaN take the general route.
+        bool finite = float.IsFinite(max);
+        double sum = 0;
+        for (int c = 0; c < logits.Length; c++)
+        {
+            sum += c == best && finite ? 1.0 : Math.Exp((double)logits[c] - max);
+        }
+
+        return Math.Log(sum) - ((double)logits[label] - max);
+    }
+
+    /// <summary>
     /// As the other overload, on the logits divided by <paramref name="temperature"/> (in double, after the row's
     /// maximum is subtracted): the loss of a softer (T &gt; 1) or sharper (T &lt; 1) softmax. The hits do not depend on
     /// T; at T = 1 every bit equals the plain loss.

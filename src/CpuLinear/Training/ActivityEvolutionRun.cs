@@ -385,8 +385,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             for (int m = 0; m < memberRows; m++)
             {
                 int row = first + ((start + (m / 2)) / pairs);
-                var logits = new ReadOnlySpan2D<float>(current.Array, current.Offset + (m * classes), 1, classes, 0);
-                _losses[(2 * first * pairs) + (2 * start) + m] = SoftmaxCrossEntropy.Evaluate(logits, _batch.Labels.Slice(row, 1), Span2D<float>.Empty, 0f, out _);
+                _losses[(2 * first * pairs) + (2 * start) + m] = SoftmaxCrossEntropy.RowLoss(current.AsSpan(m * classes, classes), _batch.Labels[row]);
             }
 
             tick = scratch.Lap(2, tick);

@@ -57,6 +57,34 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Adam_in_vector_lanes_has_the_bits_of_the_written_out_scalar_update_over_several_steps()
+    {
+        // 1003 parameters: whole vectors of every width and a tail; gradients with zeros and a wide range of magnitudes.
+        const int count = 1003;
+        var random = new Random(5);
+        float[] parameters = [.. Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() - 0.5))];
+        float[] expected = (float[])parameters.Clone(), m = new float[count], v = new float[count];
+        var adam = new AdamOptimizer(count);
+        for (int step = 1; step <= 3; step++)
+        {
+            float[] gradient = [.. Enumerable.Range(0, count).Select(_ => random.Next(7) == 0 ? 0f : (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-6, 2))))];
+            adam.Update(parameters, gradient, 0.003f);
+            (float stepSize, float epsilon) = AdamOptimizer.StepScalars(adam.Settings, step, 0.003f);
+            float beta1 = adam.Settings.Beta1, beta2 = adam.Settings.Beta2;
+            for (int i = 0; i < count; i++)
+            {
+                m[i] = (beta1 * m[i]) + ((1 - beta1) * gradient[i]);
+                v[i] = (beta2 * v[i]) + ((1 - beta2) * gradient[i] * gradient[i]);
+                expected[i] -= stepSize * m[i] / (MathF.Sqrt(v[i]) + epsilon);
+            }
+
+            Assert.Equal(Hex(expected), Hex(parameters));
+            Assert.Equal(Hex(m), Hex(adam.FirstMoment));
+            Assert.Equal(Hex(v), Hex(adam.SecondMoment));
+        }
+    }
+
+    [Fact]
     public void Learning_rate_is_constant_then_decays()
     {
         LearningRateSchedule schedule = LearningRateSchedule.HalfThenDecay(1e-3f, 8);
