@@ -300,8 +300,16 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     }
 
     // Batch rows a work item takes: enough that its pairs fill a block (the layers above stream their weights once per
-    // block, so a block of few rows would be bound by that stream).
-    private static int RowsPerGroup(int pairs) => Math.Max(1, PairsPerBlock / pairs);
+    // block, so a block of few rows would be bound by that stream), and a multiple of three, so the group's pairs split
+    // into blocks of a multiple of three pairs: whole six-row tiles, no padded rows computed for nothing.
+    private static int RowsPerGroup(int pairs) => Math.Max(3, PairsPerBlock / pairs / 3 * 3);
+
+    // Pairs per block for `total` pairs: balanced blocks of at most PairsPerBlock, rounded up to a multiple of three.
+    private static int PairsInBlock(int total)
+    {
+        int blocks = (total + PairsPerBlock - 1) / PairsPerBlock;
+        return ((total + blocks - 1) / blocks + 2) / 3 * 3;
+    }
 
     // The members of rows [first, first + rows) of one layer, pair by pair in (row, pair) order: in blocks of at most
     // PairsPerBlock pairs (balanced), build the member rows, run the layers above on them, score them, and add each
@@ -345,7 +353,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
 
         ulong seed = Settings.EffectiveNoiseSeed;
         double scale = 1.0 / (2.0 * sigma * pairs * _batch.Rows);
-        int words = SignWords(width), total = rows * pairs, blocks = (total + PairsPerBlock - 1) / PairsPerBlock, perBlock = (total + blocks - 1) / blocks;
+        int words = SignWords(width), total = rows * pairs, perBlock = PairsInBlock(total);
         int streamRow = -1;
         ulong stream = 0;
         for (int start = 0; start < total; start += perBlock)
