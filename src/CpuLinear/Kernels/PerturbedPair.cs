@@ -54,6 +54,37 @@ internal static class PerturbedPair
         }
     }
 
+    /// <summary>
+    /// The units a live pair may perturb: <c>e = 1</c> where the centre's output and both
+    /// <c>D_out(D_in(p ± σ) + b)</c> are non-zero, else 0 (the steps of <see cref="Build"/> with every sign +1 and e = 1).
+    /// </summary>
+    /// <param name="product">p.</param>
+    /// <param name="bias">The layer's bias, already flushed once.</param>
+    /// <param name="centre">The centre's output of the row.</param>
+    /// <param name="sigma">σ.</param>
+    /// <param name="inner">D_in's threshold.</param>
+    /// <param name="outer">D_out's threshold.</param>
+    /// <param name="eligible">e, written.</param>
+    /// <param name="path">The kernel path (all give the same values).</param>
+    public static unsafe void Eligibility(
+        ReadOnlySpan<float> product, ReadOnlySpan<float> bias, ReadOnlySpan<float> centre, float sigma, float inner, float outer, Span<float> eligible, KernelPath path)
+    {
+        int n = product.Length;
+        if (bias.Length < n || centre.Length < n || eligible.Length < n)
+        {
+            throw new ArgumentException($"{n} units need {n} values in every operand (bias {bias.Length}, centre {centre.Length}, eligible {eligible.Length}).");
+        }
+
+        fixed (float* pp = product)
+        fixed (float* pb = bias)
+        fixed (float* pc = centre)
+        fixed (float* pe = eligible)
+        {
+            var kernel = new EligibilityKernel(pp, pb, pc, pe, n, sigma, inner, outer);
+            LaneDispatch.Run(path, ref kernel);
+        }
+    }
+
     /// <summary><c>estimate[i] += c·s[i]</c> with <c>s = δ·e</c> from the same bits and mask (the product is exactly ±c or ±0).</summary>
     /// <param name="signs">δ as bits, as for <see cref="Build"/>.</param>
     /// <param name="eligible">e.</param>
@@ -108,6 +139,30 @@ internal static class PerturbedPair
         }
     }
 
+    private static unsafe void Eligibility<TLanes, TVector>(in EligibilityKernel k)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
+        TVector up = TLanes.Broadcast(k.Sigma), tIn = TLanes.Broadcast(k.Inner), tOut = TLanes.Broadcast(k.Outer);
+        float* product = k.Product, bias = k.Bias, centre = k.Centre, eligible = k.Eligible;
+        int i = 0, n = k.Length;
+        for (; i <= n - TLanes.Count; i += TLanes.Count)
+        {
+            TVector p = TLanes.Load(product + i), b = TLanes.Load(bias + i);
+            TVector plus = TLanes.DeadZone(TLanes.Add(TLanes.DeadZone(TLanes.Add(p, up), tIn), b), tOut);
+            TVector minus = TLanes.DeadZone(TLanes.Add(TLanes.DeadZone(TLanes.Subtract(p, up), tIn), b), tOut);
+            TVector live = TLanes.Multiply(TLanes.OneWhereNonZero(TLanes.Load(centre + i)), TLanes.Multiply(TLanes.OneWhereNonZero(plus), TLanes.OneWhereNonZero(minus)));
+            TLanes.Store(live, eligible + i);
+        }
+
+        for (; i < n; i++)
+        {
+            float plus = ScalarLanes.DeadZone(ScalarLanes.DeadZone(product[i] + k.Sigma, k.Inner) + bias[i], k.Outer);
+            float minus = ScalarLanes.DeadZone(ScalarLanes.DeadZone(product[i] - k.Sigma, k.Inner) + bias[i], k.Outer);
+            eligible[i] = centre[i] != 0f && plus != 0f && minus != 0f ? 1f : 0f;
+        }
+    }
+
     private static unsafe void Accumulate<TLanes, TVector>(in AccumulateKernel k)
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
@@ -139,6 +194,18 @@ internal static class PerturbedPair
         public static void Run<TLanes, TVector>(ref BuildKernel kernel)
             where TLanes : struct, IFloatLanes<TVector>
             where TVector : unmanaged => Build<TLanes, TVector>(kernel);
+    }
+
+    private readonly unsafe struct EligibilityKernel(float* product, float* bias, float* centre, float* eligible, int length, float sigma, float inner, float outer)
+        : ILaneKernel<EligibilityKernel>
+    {
+        public readonly float* Product = product, Bias = bias, Centre = centre, Eligible = eligible;
+        public readonly int Length = length;
+        public readonly float Sigma = sigma, Inner = inner, Outer = outer;
+
+        public static void Run<TLanes, TVector>(ref EligibilityKernel kernel)
+            where TLanes : struct, IFloatLanes<TVector>
+            where TVector : unmanaged => Eligibility<TLanes, TVector>(kernel);
     }
 
     private readonly unsafe struct AccumulateKernel(uint* signs, float* eligible, float* estimate, int length, float coefficient) : ILaneKernel<AccumulateKernel>

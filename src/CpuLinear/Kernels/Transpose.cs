@@ -14,8 +14,12 @@ public static class Transpose
     private const int Tile = 32;
 
     /// <summary>Writes the transpose of <paramref name="source"/> (rows x columns, row-major) into <paramref name="destination"/> (columns x rows).</summary>
+    /// <param name="source">The matrix.</param>
+    /// <param name="rows">Its rows.</param>
+    /// <param name="columns">Its columns.</param>
+    /// <param name="destination">Its transpose.</param>
     /// <exception cref="ArgumentException">A span is shorter than rows x columns.</exception>
-    public static void Apply(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)
+    public static unsafe void Apply(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfNegative(columns);
@@ -25,18 +29,35 @@ public static class Transpose
             throw new ArgumentException($"A {rows}x{columns} transpose needs {needed} floats; source has {source.Length}, destination {destination.Length}.");
         }
 
-        for (int i0 = 0; i0 < rows; i0 += Tile)
+        fixed (float* from = source)
+        fixed (float* to = destination)
         {
-            int i1 = Math.Min(i0 + Tile, rows);
-            for (int j0 = 0; j0 < columns; j0 += Tile)
+            // One thread: a network's transposes take a tenth of a millisecond, less than handing work to a second one.
+            var bands = new Bands(from, to, rows, columns);
+            for (int band = 0; band < (columns + Tile - 1) / Tile; band++)
             {
-                int j1 = Math.Min(j0 + Tile, columns);
-                for (int i = i0; i < i1; i++)
+                bands.Run(band);
+            }
+        }
+    }
+
+    // Band b: destination rows [32b, 32b + 32), i.e. source columns, copied tile by tile.
+    private readonly unsafe struct Bands(float* source, float* destination, int rows, int columns)
+    {
+        public void Run(int band)
+        {
+            // Destination rows written along, source columns read down: the tile's 32 source lines stay in L1.
+            int j0 = band * Tile, j1 = Math.Min(j0 + Tile, columns);
+            for (int i0 = 0; i0 < rows; i0 += Tile)
+            {
+                int i1 = Math.Min(i0 + Tile, rows);
+                for (int j = j0; j < j1; j++)
                 {
-                    ReadOnlySpan<float> row = source.Slice(i * columns, columns);
-                    for (int j = j0; j < j1; j++)
+                    float* output = destination + ((nint)j * rows);
+                    float* column = source + j;
+                    for (int i = i0; i < i1; i++)
                     {
-                        destination[(j * rows) + i] = row[j];
+                        output[i] = column[(nint)i * columns];
                     }
                 }
             }

@@ -36,6 +36,9 @@ internal unsafe interface IFloatLanes<TVector>
     /// </summary>
     static abstract TVector FlipSigns(TVector value, uint bits);
 
+    /// <summary>1 in the lanes where <paramref name="value"/> is not ±0 (NaN included), 0 where it is.</summary>
+    static abstract TVector OneWhereNonZero(TVector value);
+
     /// <summary>
     /// Lanes whose magnitude is below <paramref name="threshold"/> become +0 or −0 (sign kept, as hardware flush does);
     /// NaN and infinities pass through, since a NaN compares false.

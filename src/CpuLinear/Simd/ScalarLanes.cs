@@ -32,6 +32,9 @@ internal readonly unsafe struct ScalarLanes : IFloatLanes<float>
     public static float Subtract(float a, float b) => a - b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float OneWhereNonZero(float value) => value != 0f ? 1f : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float FlipSigns(float value, uint bits) =>
         BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) ^ ((bits & 1u) << 31));
 

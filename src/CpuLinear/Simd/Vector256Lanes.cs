@@ -38,6 +38,9 @@ internal readonly unsafe struct Vector256Lanes : IFloatLanes<Vec>
     public static Vec Subtract(Vec a, Vec b) => a - b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec OneWhereNonZero(Vec value) => VecOps.ConditionalSelect(VecOps.Equals(value, Vec.Zero), Vec.Zero, VecOps.Create(1f));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec FlipSigns(Vec value, uint bits)
     {
         var lane = VecOps.Create(1u, 2u, 4u, 8u, 16u, 32u, 64u, 128u);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using CommunityToolkit.HighPerformance;
 using CpuLinear.Data;
 using CpuLinear.Evolution;
@@ -65,7 +66,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     private readonly AlignedFloats[] _products, _estimates, _packed;
     private readonly KernelPath[] _packedPath;
     private readonly ConcurrentBag<RowScratch> _scratch = [];
-    private float[] _transposed = [], _ones = [], _inputs = [];
+    private float[] _transposed = [], _inputs = [];
     private AlignedFloats _eligible = AlignedFloats.Empty;
     private double[] _losses = [];
     private int _capacity;
@@ -328,22 +329,8 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             if (Settings.ActivityUnits == ActivityUnits.Live)
             {
                 // Live: the centre's output and both ±σ outputs are non-zero (computed with the layer's own element step).
-                ReadOnlySpan<float> product = _products[layer].AsSpan(row * width, width);
-                Span<float> plus = scratch.Members.AsSpan(0, width);
-                Span<float> minus = scratch.Members.AsSpan(width, width);
-                ReadOnlySpan<float> centre = _outputs[layer].AsSpan(row * width, width);
-                for (int i = 0; i < width; i++)
-                {
-                    plus[i] = product[i] + sigma;
-                    minus[i] = product[i] - sigma;
-                }
-
-                DeadZone.AddBias(plus, bias, inner, outer, path);
-                DeadZone.AddBias(minus, bias, inner, outer, path);
-                for (int i = 0; i < width; i++)
-                {
-                    eligible[i] = centre[i] != 0f && plus[i] != 0f && minus[i] != 0f ? 1f : 0f;
-                }
+                PerturbedPair.Eligibility(
+                    _products[layer].AsSpan(row * width, width), bias, _outputs[layer].AsSpan(row * width, width), sigma, inner, outer, eligible, path);
             }
             else
             {
@@ -354,23 +341,16 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         ulong seed = Settings.EffectiveNoiseSeed;
         double scale = 1.0 / (2.0 * sigma * pairs * _batch.Rows);
         int words = SignWords(width), total = rows * pairs, perBlock = PairsInBlock(total);
-        int streamRow = -1;
-        ulong stream = 0;
         for (int start = 0; start < total; start += perBlock)
         {
             int count = Math.Min(perBlock, total - start), memberRows = 2 * count;
+            FillBlockSigns(seed, generation, layer, pairs, first + (start / pairs), start % pairs, count, width, scratch.Signs, path == KernelPath.Vector512);
             for (int j = 0; j < count; j++)
             {
                 // The pair's steps σ·δ·e (δ = ±1, e = 0 or 1) are exact, so each member's product is one float add away
                 // from θ's; δ stays bits, read again by the reduction, whose c·δ·e is exact too.
-                int row = first + ((start + j) / pairs), k = (start + j) % pairs;
-                if (row != streamRow)
-                {
-                    (streamRow, stream) = (row, SignStream(generation, layer, row));
-                }
-
+                int row = first + ((start + j) / pairs);
                 Span<uint> signs = scratch.Signs.AsSpan(j * words, words);
-                FillSignBits(seed, stream, k, width, signs);
                 PerturbedPair.Build(
                     _products[layer].AsSpan(row * width, width), bias, _eligible.AsSpan(row * width, width), signs, sigma, inner, outer,
                     scratch.Members.AsSpan(2 * j * width, width), scratch.Members.AsSpan(((2 * j) + 1) * width, width), path);
@@ -417,6 +397,34 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         for (int i = 0; i < signs.Length; i++)
         {
             signs[i] = ((words[i / 32] >> (i % 32)) & 1u) == 1u ? -1f : 1f;
+        }
+    }
+
+    /// <summary>
+    /// The sign words of <paramref name="count"/> consecutive pairs in (row, pair) order, rows of
+    /// <paramref name="pairsPerRow"/> pairs, from pair <paramref name="pair"/> of batch row <paramref name="row"/>: <see cref="FillSignBits"/>' words, pair after pair.
+    /// When a pair's words are whole Philox blocks (width a multiple of 128) a row's run of pairs is one run of blocks.
+    /// </summary>
+    internal static void FillBlockSigns(ulong seed, long generation, int layer, int pairsPerRow, int row, int pair, int count, int width, Span<uint> words, bool vectorLanes)
+    {
+        int perPair = SignWords(width), blocksPerPair = (width + 127) / 128;
+        for (int done = 0; done < count; row++, pair = 0)
+        {
+            int run = Math.Min(count - done, pairsPerRow - pair);
+            ulong stream = SignStream(generation, layer, row);
+            if (width % 128 == 0)
+            {
+                Philox4x32.Blocks(seed, stream, (ulong)pair * (ulong)blocksPerPair, words.Slice(done * perPair, run * perPair), vectorLanes);
+            }
+            else
+            {
+                for (int k = 0; k < run; k++)
+                {
+                    FillSignBits(seed, stream, pair + k, width, words.Slice((done + k) * perPair, perPair));
+                }
+            }
+
+            done += run;
         }
     }
 
@@ -468,7 +476,12 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             Transpose.Apply(input, batch, fanIn, _transposed);
             Gemm.Multiply(fanIn, fanOut, batch, _transposed, batch, estimate, fanOut, _gradient.AsSpan(net.WeightOffset(l), fanIn * fanOut), fanOut, _engine);
             Span<float> biasGradient = _gradient.AsSpan(net.BiasOffset(l), fanOut);
-            Gemm.Multiply(1, fanOut, batch, _ones, batch, estimate, fanOut, biasGradient, fanOut, _engine);
+            // Column sums in row order from +0: the chains fma(1, ĝ[r, j], acc) of a ones-row GEMM, each exactly acc + ĝ[r, j].
+            biasGradient.Clear();
+            for (int r = 0; r < batch; r++)
+            {
+                TensorPrimitives.Add(biasGradient, estimate.Slice(r * fanOut, fanOut), biasGradient);
+            }
             if (l > 0)
             {
                 ReadOnlySpan<float> flushed = _flushedBias[l];
@@ -505,8 +518,6 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
         _eligible = new AlignedFloats(batch * widest);
         int largestTranspose = Enumerable.Range(0, layers).Max(l => batch * net.Widths[l]);
         _transposed = new float[largestTranspose];
-        _ones = new float[batch];
-        _ones.AsSpan().Fill(1f);
         _inputs = new float[batch * net.Inputs];
         _capacity = batch;
     }

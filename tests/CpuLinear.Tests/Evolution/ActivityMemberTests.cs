@@ -270,6 +270,29 @@ public sealed class ActivityMemberTests
     }
 
     [Fact]
+    public void A_blocks_sign_words_are_each_pairs_own_across_rows_for_every_width()
+    {
+        // A block of 11 pairs from pair 5 of row 2, rows of 7 pairs: it runs into rows 3 and 4. Widths that are whole
+        // 128-sign blocks take the run-of-blocks route (vector lanes or not); the others go pair by pair.
+        foreach (int width in new[] { 512, 128, 300, 10 })
+        {
+            int perPair = (width + 31) / 32;
+            foreach (bool vectors in new[] { false, true })
+            {
+                uint[] words = new uint[11 * perPair];
+                ActivityEvolutionRun.FillBlockSigns(9, 4, 1, 7, 2, 5, 11, width, words, vectors);
+                for (int j = 0; j < 11; j++)
+                {
+                    int row = 2 + ((5 + j) / 7), pair = (5 + j) % 7;
+                    uint[] expected = new uint[perPair];
+                    ActivityEvolutionRun.FillSignBits(9, ActivityEvolutionRun.SignStream(4, 1, row), pair, width, expected);
+                    Assert.Equal(expected, words.AsSpan(j * perPair, perPair).ToArray());
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Settings_that_mix_activity_members_with_members_on_theta_are_refused()
     {
         Assert.Throws<ArgumentException>(() => (Settings(ActivityUnits.All) with { LaterLayerPairs = 4 }).Validate());

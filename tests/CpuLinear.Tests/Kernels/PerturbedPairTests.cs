@@ -52,6 +52,32 @@ public sealed class PerturbedPairTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(AllPaths))]
+    public void Eligibility_is_one_exactly_where_the_centre_and_both_written_out_steps_are_non_zero(KernelPath path)
+    {
+        const float sigma = 0.05f, inner = 0.5f, outer = 0.5f;
+        foreach (int width in new[] { 300, 10 })
+        {
+            var random = new Random(width + 1);
+            float[] product = [.. Enumerable.Range(0, width).Select(_ => (float)((random.NextDouble() * 2.4) - 1.2))];
+            float[] bias = [.. Enumerable.Range(0, width).Select(_ => random.Next(3) == 0 ? 0f : (float)((random.NextDouble() * 0.6) - 0.3))];
+            float[] centre = [.. Enumerable.Range(0, width).Select(i => random.Next(5) == 0 ? (i % 2 == 0 ? 0f : -0f) : random.Next(50) == 0 ? float.NaN : 1f)];
+            float[] eligible = new float[width];
+            PerturbedPair.Eligibility(product, bias, centre, sigma, inner, outer, eligible, path);
+            int live = 0;
+            for (int i = 0; i < width; i++)
+            {
+                float plus = Flush(Flush(product[i] + sigma, inner) + bias[i], outer), minus = Flush(Flush(product[i] - sigma, inner) + bias[i], outer);
+                float expected = centre[i] != 0f && plus != 0f && minus != 0f ? 1f : 0f;
+                Assert.True(Bits(expected) == Bits(eligible[i]), $"width {width}, unit {i}: {eligible[i]}, expected {expected}");
+                live += (int)expected;
+            }
+
+            Assert.InRange(live, 1, width - 1);
+        }
+    }
+
     [Fact]
     public void Operands_too_short_for_the_pair_are_refused_with_their_lengths()
     {

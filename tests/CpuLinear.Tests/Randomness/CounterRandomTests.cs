@@ -13,6 +13,30 @@ public class CounterRandomTests
         Assert.Equal((x0, x1, x2, x3), Philox4x32.Block(key, stream, block));
 
     [Fact]
+    public void Runs_of_blocks_in_vector_lanes_or_one_by_one_are_the_blocks_words()
+    {
+        // 1..21 blocks: none, one or two eight-block vectors plus a tail; a run that crosses 2^32 carries into the
+        // counter's high word.
+        foreach (ulong first in new[] { 0UL, 12345UL, 0xFFFF_FFFBUL })
+        {
+            for (int blocks = 0; blocks <= 21; blocks++)
+            {
+                foreach (bool vectors in new[] { false, true })
+                {
+                    uint[] words = new uint[4 * blocks];
+                    Philox4x32.Blocks(0x0123_4567_89AB_CDEFUL, 0xFEDC_BA98_7654_3210UL, first, words, vectors);
+                    for (int j = 0; j < blocks; j++)
+                    {
+                        Assert.Equal(Philox4x32.Block(0x0123_4567_89AB_CDEFUL, 0xFEDC_BA98_7654_3210UL, first + (ulong)j), (words[4 * j], words[(4 * j) + 1], words[(4 * j) + 2], words[(4 * j) + 3]));
+                    }
+                }
+            }
+        }
+
+        Assert.Throws<ArgumentException>(() => Philox4x32.Blocks(1, 2, 3, new uint[6], vectorLanes: true));
+    }
+
+    [Fact]
     public void SplitFillsEqualOneFill()
     {
         var random = new CounterRandom(7, CounterRandom.StreamOf(1, 2, 3));
