@@ -313,8 +313,8 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     }
 
     // The members of rows [first, first + rows) of one layer, pair by pair in (row, pair) order: in blocks of at most
-    // PairsPerBlock pairs (balanced), build the member rows, run the layers above on them, score them, and add each
-    // pair to its row's estimate (so each row's pairs are added in pair order).
+    // PairsPerBlock pairs (balanced, a multiple of three), build the member rows, run the layers above on them, score
+    // them, and add each pair to its row's estimate (so each row's pairs are added in pair order).
     private void RunRows(int layer, int first, int rows, float sigma, long generation, RowScratch scratch)
     {
         NetworkArchitecture net = Parameters.Architecture;
