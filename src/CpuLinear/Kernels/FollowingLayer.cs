@@ -20,7 +20,8 @@ namespace CpuLinear.Kernels;
 /// Bits: exactly <see cref="Gemm.MultiplyLowRankUpdated{TEpilogue}"/> with a <see cref="BiasDeadZoneEpilogue"/>, on
 /// any path: W'[k, j] = fma(V[t, j], U[k, t], W[k, j]) for t increasing (<see cref="Pack"/>), each output one fma
 /// chain from +0 over k increasing, then the epilogue. The panels are the GEMM's for the path it would use
-/// (<see cref="PathFor"/>), and the same micro-kernels run them.
+/// (<see cref="PathFor"/>), and the same micro-kernels run them, or, on 512-bit lanes, <see cref="Gemm.MicroKernel6x4{TLanes, TVector}"/>
+/// over two adjacent panels at once: the same chains, twice the multiply-adds per load of A.
 /// </para>
 /// </remarks>
 public readonly ref struct FollowingLayer
