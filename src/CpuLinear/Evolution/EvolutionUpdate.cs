@@ -31,13 +31,13 @@ public static class EvolutionUpdate
         {
             // Decoupled: shrink θ by one factor, then step on the estimate alone.
             float keep = 1 - (learningRate * decay);
-            Lanes(theta, descent, (t, _) => t * keep, (t, _) => t * keep, theta);
+            Lanes<Shrink>(theta, descent, keep, theta);
         }
 
         if (l2)
         {
             // λθ + descent (λ = 0 included, so a zero keeps the sign it has always had): the same sum as λθ − ĝ.
-            Lanes(theta, descent, (t, d) => (decay * t) + d, (t, d) => (new Vector<float>(decay) * t) + d, descent);
+            Lanes<AddDecay>(theta, descent, decay, descent);
         }
 
         if (settings.Optimizer == EvolutionOptimizer.Adam)
@@ -46,27 +46,60 @@ public static class EvolutionUpdate
         }
         else
         {
-            Lanes(theta, descent, (t, d) => t - (learningRate * d), (t, d) => t - (new Vector<float>(learningRate) * d), theta);
+            Lanes<Descend>(theta, descent, learningRate, theta);
         }
     }
 
-    // destination[i] = f(θ[i], descent[i]) element by element: in vector lanes, then a scalar tail. The two forms are the
-    // same IEEE operations in the same order, so the lanes give the scalar bits.
-    private static void Lanes(float[] theta, float[] descent, Func<float, float, float> scalar, Func<Vector<float>, Vector<float>, Vector<float>> lanes, float[] destination)
+    // destination[i] = TStep(θ[i], descent[i], k) element by element: in vector lanes, then a scalar tail. Each step's two
+    // forms are the same IEEE operations in the same order, so the lanes give the scalar bits.
+    private static void Lanes<TStep>(float[] theta, float[] descent, float k, float[] destination)
+        where TStep : IElementStep
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
+            var factor = new Vector<float>(k);
             int whole = theta.Length / Vector<float>.Count * Vector<float>.Count;
             for (; i < whole; i += Vector<float>.Count)
             {
-                lanes(new Vector<float>(theta, i), new Vector<float>(descent, i)).CopyTo(destination, i);
+                TStep.Apply(new Vector<float>(theta, i), new Vector<float>(descent, i), factor).CopyTo(destination, i);
             }
         }
 
         for (; i < destination.Length; i++)
         {
-            destination[i] = scalar(theta[i], descent[i]);
+            destination[i] = TStep.Apply(theta[i], descent[i], k);
         }
+    }
+
+    private interface IElementStep
+    {
+        static abstract float Apply(float theta, float descent, float k);
+
+        static abstract Vector<float> Apply(Vector<float> theta, Vector<float> descent, Vector<float> k);
+    }
+
+    // θ·k: decoupled decay's shrink.
+    private readonly struct Shrink : IElementStep
+    {
+        public static float Apply(float theta, float descent, float k) => theta * k;
+
+        public static Vector<float> Apply(Vector<float> theta, Vector<float> descent, Vector<float> k) => theta * k;
+    }
+
+    // (λ·θ) + descent: L2 folded into the direction.
+    private readonly struct AddDecay : IElementStep
+    {
+        public static float Apply(float theta, float descent, float k) => (k * theta) + descent;
+
+        public static Vector<float> Apply(Vector<float> theta, Vector<float> descent, Vector<float> k) => (k * theta) + descent;
+    }
+
+    // θ − (lr·descent): plain SGD.
+    private readonly struct Descend : IElementStep
+    {
+        public static float Apply(float theta, float descent, float k) => theta - (k * descent);
+
+        public static Vector<float> Apply(Vector<float> theta, Vector<float> descent, Vector<float> k) => theta - (k * descent);
     }
 }

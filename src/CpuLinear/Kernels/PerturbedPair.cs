@@ -115,27 +115,29 @@ internal static class PerturbedPair
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe uint BitsAt(uint* signs, int i) => signs[i >> 5] >> (i & 31);
 
+    // Each kernel runs its lane loop on the caller's lanes, then the tail on one-float lanes: the same steps.
     private static unsafe void Build<TLanes, TVector>(in BuildKernel k)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
+        int i = 0;
+        BuildLanes<TLanes, TVector>(k, ref i);
+        BuildLanes<ScalarLanes, float>(k, ref i);
+    }
+
+    private static unsafe void BuildLanes<TLanes, TVector>(in BuildKernel k, ref int i)
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {
         TVector up = TLanes.Broadcast(k.Sigma), tIn = TLanes.Broadcast(k.Inner), tOut = TLanes.Broadcast(k.Outer);
         float* product = k.Product, bias = k.Bias, eligible = k.Eligible, plus = k.Plus, minus = k.Minus;
         uint* signs = k.Signs;
-        int i = 0, n = k.Length;
-        for (; i <= n - TLanes.Count; i += TLanes.Count)
+        for (int n = k.Length; i <= n - TLanes.Count; i += TLanes.Count)
         {
             TVector d = TLanes.Multiply(TLanes.FlipSigns(TLanes.Load(eligible + i), BitsAt(signs, i)), up);
             TVector p = TLanes.Load(product + i), b = TLanes.Load(bias + i);
-            TLanes.Store(TLanes.DeadZone(TLanes.Add(TLanes.DeadZone(TLanes.Add(p, d), tIn), b), tOut), plus + i);
-            TLanes.Store(TLanes.DeadZone(TLanes.Add(TLanes.DeadZone(TLanes.Subtract(p, d), tIn), b), tOut), minus + i);
-        }
-
-        for (; i < n; i++)
-        {
-            float d = ScalarLanes.FlipSigns(eligible[i], BitsAt(signs, i)) * k.Sigma;
-            plus[i] = ScalarLanes.DeadZone(ScalarLanes.DeadZone(product[i] + d, k.Inner) + bias[i], k.Outer);
-            minus[i] = ScalarLanes.DeadZone(ScalarLanes.DeadZone(product[i] - d, k.Inner) + bias[i], k.Outer);
+            TLanes.Store(AfterBias<TLanes, TVector>(TLanes.Add(p, d), b, tIn, tOut), plus + i);
+            TLanes.Store(AfterBias<TLanes, TVector>(TLanes.Subtract(p, d), b, tIn, tOut), minus + i);
         }
     }
 
@@ -143,23 +145,24 @@ internal static class PerturbedPair
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {
+        int i = 0;
+        EligibilityLanes<TLanes, TVector>(k, ref i);
+        EligibilityLanes<ScalarLanes, float>(k, ref i);
+    }
+
+    private static unsafe void EligibilityLanes<TLanes, TVector>(in EligibilityKernel k, ref int i)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
         TVector up = TLanes.Broadcast(k.Sigma), tIn = TLanes.Broadcast(k.Inner), tOut = TLanes.Broadcast(k.Outer);
         float* product = k.Product, bias = k.Bias, centre = k.Centre, eligible = k.Eligible;
-        int i = 0, n = k.Length;
-        for (; i <= n - TLanes.Count; i += TLanes.Count)
+        for (int n = k.Length; i <= n - TLanes.Count; i += TLanes.Count)
         {
             TVector p = TLanes.Load(product + i), b = TLanes.Load(bias + i);
-            TVector plus = TLanes.DeadZone(TLanes.Add(TLanes.DeadZone(TLanes.Add(p, up), tIn), b), tOut);
-            TVector minus = TLanes.DeadZone(TLanes.Add(TLanes.DeadZone(TLanes.Subtract(p, up), tIn), b), tOut);
+            TVector plus = AfterBias<TLanes, TVector>(TLanes.Add(p, up), b, tIn, tOut);
+            TVector minus = AfterBias<TLanes, TVector>(TLanes.Subtract(p, up), b, tIn, tOut);
             TVector live = TLanes.Multiply(TLanes.OneWhereNonZero(TLanes.Load(centre + i)), TLanes.Multiply(TLanes.OneWhereNonZero(plus), TLanes.OneWhereNonZero(minus)));
             TLanes.Store(live, eligible + i);
-        }
-
-        for (; i < n; i++)
-        {
-            float plus = ScalarLanes.DeadZone(ScalarLanes.DeadZone(product[i] + k.Sigma, k.Inner) + bias[i], k.Outer);
-            float minus = ScalarLanes.DeadZone(ScalarLanes.DeadZone(product[i] - k.Sigma, k.Inner) + bias[i], k.Outer);
-            eligible[i] = centre[i] != 0f && plus != 0f && minus != 0f ? 1f : 0f;
         }
     }
 
@@ -167,21 +170,30 @@ internal static class PerturbedPair
         where TLanes : IFloatLanes<TVector>
         where TVector : unmanaged
     {
+        int i = 0;
+        AccumulateLanes<TLanes, TVector>(k, ref i);
+        AccumulateLanes<ScalarLanes, float>(k, ref i);
+    }
+
+    private static unsafe void AccumulateLanes<TLanes, TVector>(in AccumulateKernel k, ref int i)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged
+    {
         TVector c = TLanes.Broadcast(k.Coefficient);
         float* eligible = k.Eligible, estimate = k.Estimate;
         uint* signs = k.Signs;
-        int i = 0, n = k.Length;
-        for (; i <= n - TLanes.Count; i += TLanes.Count)
+        for (int n = k.Length; i <= n - TLanes.Count; i += TLanes.Count)
         {
             TVector s = TLanes.FlipSigns(TLanes.Load(eligible + i), BitsAt(signs, i));
             TLanes.Store(TLanes.Add(TLanes.Multiply(s, c), TLanes.Load(estimate + i)), estimate + i);
         }
-
-        for (; i < n; i++)
-        {
-            estimate[i] = (ScalarLanes.FlipSigns(eligible[i], BitsAt(signs, i)) * k.Coefficient) + estimate[i];
-        }
     }
+
+    // D_out(D_in(x) + b): the layer's bias add on one perturbed product (DeadZone.AddBias's step).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector AfterBias<TLanes, TVector>(TVector x, TVector b, TVector tIn, TVector tOut)
+        where TLanes : IFloatLanes<TVector>
+        where TVector : unmanaged => TLanes.DeadZone(TLanes.Add(TLanes.DeadZone(x, tIn), b), tOut);
 
     private readonly unsafe struct BuildKernel(float* product, float* bias, float* eligible, uint* signs, float* plus, float* minus, int length, float sigma, float inner, float outer)
         : ILaneKernel<BuildKernel>

@@ -29,16 +29,7 @@ public static class SoftmaxCrossEntropy
             throw new ArgumentOutOfRangeException(nameof(label), label, $"The row has {logits.Length} classes.");
         }
 
-        int best = 0;
-        float max = logits[0];
-        for (int c = 1; c < logits.Length; c++)
-        {
-            if (logits[c] > max)
-            {
-                max = logits[c];
-                best = c;
-            }
-        }
+        float max = Max(logits, out int best);
 
         // Only a finite maximum subtracts from itself to +0; infinity and NaN take the general route.
         bool finite = float.IsFinite(max);
@@ -79,16 +70,7 @@ public static class SoftmaxCrossEntropy
         {
             ReadOnlySpan<float> o = logits.GetRowSpan(row);
             int label = labels[row];
-            int best = 0;
-            float max = o[0];
-            for (int c = 1; c < classes; c++)
-            {
-                if (o[c] > max)
-                {
-                    max = o[c];
-                    best = c;
-                }
-            }
+            float max = Max(o, out int best);
 
             if (best == label && !float.IsNaN(max))
             {
@@ -114,5 +96,22 @@ public static class SoftmaxCrossEntropy
         }
 
         return total;
+    }
+
+    // The row's largest logit and where it first occurs (a NaN never replaces it; a NaN first stays).
+    private static float Max(ReadOnlySpan<float> o, out int best)
+    {
+        best = 0;
+        float max = o[0];
+        for (int c = 1; c < o.Length; c++)
+        {
+            if (o[c] > max)
+            {
+                max = o[c];
+                best = c;
+            }
+        }
+
+        return max;
     }
 }

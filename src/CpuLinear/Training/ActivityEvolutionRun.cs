@@ -340,7 +340,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
 
         ulong seed = Settings.EffectiveNoiseSeed;
         double scale = 1.0 / (2.0 * sigma * pairs * _batch.Rows);
-        int words = SignWords(width), total = rows * pairs, perBlock = PairsInBlock(total);
+        int words = PerturbedPair.Words(width), total = rows * pairs, perBlock = PairsInBlock(total);
         for (int start = 0; start < total; start += perBlock)
         {
             int count = Math.Min(perBlock, total - start), memberRows = 2 * count;
@@ -392,7 +392,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     /// <summary>The signs δ of pair <paramref name="pair"/> of batch row <paramref name="row"/> in layer <paramref name="layer"/>, generation <paramref name="generation"/>: ±1 from one Philox bit each (<see cref="FillSignBits"/>).</summary>
     internal static void FillSigns(ulong seed, long generation, int layer, int row, int pair, Span<float> signs)
     {
-        uint[] words = new uint[SignWords(signs.Length)];
+        uint[] words = new uint[PerturbedPair.Words(signs.Length)];
         FillSignBits(seed, SignStream(generation, layer, row), pair, signs.Length, words);
         for (int i = 0; i < signs.Length; i++)
         {
@@ -407,7 +407,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     /// </summary>
     internal static void FillBlockSigns(ulong seed, long generation, int layer, int pairsPerRow, int row, int pair, int count, int width, Span<uint> words, bool vectorLanes)
     {
-        int perPair = SignWords(width), blocksPerPair = (width + 127) / 128;
+        int perPair = PerturbedPair.Words(width), blocksPerPair = (width + 127) / 128;
         for (int done = 0; done < count; row++, pair = 0)
         {
             int run = Math.Min(count - done, pairsPerRow - pair);
@@ -438,31 +438,15 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     /// </summary>
     internal static void FillSignBits(ulong seed, ulong stream, int pair, int width, Span<uint> words)
     {
-        int blocksPerPair = (width + 127) / 128, count = SignWords(width);
+        int blocksPerPair = (width + 127) / 128, count = PerturbedPair.Words(width);
+        Span<uint> block = stackalloc uint[4];
         for (int b = 0; b < blocksPerPair; b++)
         {
-            var (x0, x1, x2, x3) = Philox4x32.Block(seed, stream, ((ulong)pair * (ulong)blocksPerPair) + (ulong)b);
-            int w = 4 * b;
-            words[w] = x0;
-            if (w + 1 < count)
-            {
-                words[w + 1] = x1;
-            }
-
-            if (w + 2 < count)
-            {
-                words[w + 2] = x2;
-            }
-
-            if (w + 3 < count)
-            {
-                words[w + 3] = x3;
-            }
+            // The last block's words past the width are not kept.
+            (block[0], block[1], block[2], block[3]) = Philox4x32.Block(seed, stream, ((ulong)pair * (ulong)blocksPerPair) + (ulong)b);
+            block[..Math.Min(4, count - (4 * b))].CopyTo(words[(4 * b)..]);
         }
     }
-
-    // Sign words of a pair of `width` units: one bit per unit.
-    private static int SignWords(int width) => PerturbedPair.Words(width);
 
     // ∂W = inputᵀ·ĝ per layer, b₀ from ĝ₀'s column sums, later biases where they pass their flush.
     private void AssembleGradient(int batch)
@@ -482,6 +466,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
             {
                 TensorPrimitives.Add(biasGradient, estimate.Slice(r * fanOut, fanOut), biasGradient);
             }
+
             if (l > 0)
             {
                 ReadOnlySpan<float> flushed = _flushedBias[l];
@@ -526,7 +511,7 @@ public sealed class ActivityEvolutionRun : IEvolutionRun
     // to whole six-row tiles).
     private sealed class RowScratch(int pairs, int widest)
     {
-        public uint[] Signs { get; } = new uint[pairs * SignWords(widest)];
+        public uint[] Signs { get; } = new uint[pairs * PerturbedPair.Words(widest)];
 
         public AlignedFloats Members { get; } = new(FollowingLayer.PaddedRows(2 * pairs) * widest);
 
